@@ -1,0 +1,54 @@
+# Kedang — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint typecheck pytest migrate messages assets clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+## Install, migrate, load the demo on first start, serve on http://$(HOST):$(PORT)
+run: migrate
+	$(PY) manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || true
+	$(PY) manage.py seed_demo --if-empty --customers 300
+	@echo ""
+	@echo "  客档 Kedang 已启动： http://$(HOST):$(PORT)   (demo password for every login above: Kedang@2026)"
+	@echo ""
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy kedang tests conftest.py
+
+pytest: install
+	$(PY) manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || true
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+## Lint, type-check and run every test (browser tests need /usr/bin/chromium; they say when skipped)
+test: lint typecheck pytest
+
+## Regenerate the zh-hans translation catalogue after changing UI strings
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=assets --ignore=bench
+
+## Refresh the vendored front-end files from the npm registry (versions pinned in assets/package.json)
+assets:
+	bash assets/vendor.sh
+
+clean:
+	rm -rf $(VENV) var/staticfiles

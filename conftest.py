@@ -1,0 +1,104 @@
+"""Shared test fixtures: a user of every role, two account managers in two departments, and a
+factory that creates customers through the real service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from kedang.accounts.models import User
+from kedang.accounts.roles import Role
+from kedang.accounts.services import user_upsert
+
+PASSWORD = "Kd-test-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher.
+    kedang/accounts/tests/test_passwords.py checks the real configuration."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings: Any) -> None:
+    """Tests serve static files from the apps, without a collectstatic manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> None:
+    """Attachments of each test go to its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Data migrations' reference rows (roles, file types), restored for every database test:
+    a transactional test flushes the database, and with it what the migrations seeded."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None:
+        transactional = marker.kwargs.get("transaction", False)
+    elif "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        transactional = "transactional_db" in request.fixturenames
+    else:
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from kedang.accounts.services import roles_ensure
+    from kedang.customers.models import ChecklistItem, FileType
+    from kedang.customers.seed_data import ensure_file_types
+
+    roles_ensure()
+    ensure_file_types(FileType, ChecklistItem)
+
+
+@pytest.fixture
+def users(db: Any) -> dict[str, User]:
+    """One user per role (key = role code), plus `am2`, a second account manager in another department."""
+    result: dict[str, User] = {}
+    for role in Role.values:
+        dept = "销售一部" if role in (Role.ACCOUNT_MANAGER, Role.SALES_MANAGER) else "客服部"
+        result[role], _ = user_upsert(
+            username=role, role=role, password=PASSWORD, department=dept, check_password=False
+        )
+    result["am2"], _ = user_upsert(
+        username="am2",
+        role=Role.ACCOUNT_MANAGER,
+        password=PASSWORD,
+        department="销售二部",
+        check_password=False,
+    )
+    return result
+
+
+@pytest.fixture
+def make_customer(users: dict[str, User]) -> Callable[..., Any]:
+    from kedang.customers.services import customer_create
+
+    counter = {"n": 0}
+
+    def make(owner: User | None = None, **fields: Any) -> Any:
+        counter["n"] += 1
+        owner = owner or users[Role.ACCOUNT_MANAGER]
+        fields.setdefault("name", f"测试客户{counter['n']}")
+        fields.setdefault("phone", f"1391234{counter['n']:04d}")
+        return customer_create(actor=owner, **fields)
+
+    return make
+
+
+@pytest.fixture
+def login(client: Client, users: dict[str, User]) -> Callable[[str], Client]:
+    """login('cs_agent') → the test client logged in as that user."""
+
+    def do(name: str) -> Client:
+        client.force_login(users[name])
+        return client
+
+    return do

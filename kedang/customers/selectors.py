@@ -1,0 +1,182 @@
+"""Read queries over the archive. Every one takes the user and applies visibility (R-G2) first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from kedang.accounts.models import User
+from kedang.accounts.roles import Scope
+from kedang.accounts.selectors import data_scope
+
+from .models import ArchiveFile, Attachment, ChecklistItem, Customer, FileType, Record, Vehicle
+
+
+def visible_customers(user: User) -> QuerySet[Customer]:
+    """The customers this user may see: her role's data scope (plus, later, approved access grants)."""
+    qs = Customer.objects.filter(deleted_at__isnull=True)
+    scope = data_scope(user)
+    if scope.scope is None:
+        return qs.none()
+    if scope.scope == Scope.ALL:
+        return qs
+    if scope.scope == Scope.SELF:
+        return qs.filter(owner=user)
+    return qs.filter(Q(owner=user) | Q(owner__department_id__in=scope.department_ids))
+
+
+def get_customer_for_user(user: User, customer_id: int) -> Customer:
+    """The customer, or 404 — the same answer for 'does not exist' and 'not yours'."""
+    customer = (
+        visible_customers(user).select_related("owner", "owner__department").filter(pk=customer_id).first()
+    )
+    if customer is None:
+        raise Http404("客户不存在")
+    return customer
+
+
+def visible_vehicles(user: User) -> QuerySet[Vehicle]:
+    return Vehicle.objects.filter(deleted_at__isnull=True, customer__in=visible_customers(user))
+
+
+def get_vehicle_for_user(user: User, vehicle_id: int) -> Vehicle:
+    vehicle = visible_vehicles(user).select_related("customer").filter(pk=vehicle_id).first()
+    if vehicle is None:
+        raise Http404("车辆不存在")
+    return vehicle
+
+
+def customer_list(
+    user: User,
+    *,
+    q: str = "",
+    owner: str = "",
+    tier: str = "",
+    tag: str = "",
+    kind: str = "",
+) -> QuerySet[Customer]:
+    """The customer list with its simple filter. The text filter is the simple one; search is its own app."""
+    from kedang.search.selectors import filter_customers_by_text
+
+    qs = visible_customers(user)
+    if owner:
+        qs = qs.filter(owner__username=owner)
+    if tier:
+        qs = qs.filter(tier=tier)
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q.strip():
+        qs = filter_customers_by_text(qs, q)
+    return (
+        qs.select_related("owner")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "vehicles",
+                queryset=Vehicle.objects.filter(deleted_at__isnull=True).only("id", "plate", "customer_id"),
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass
+class ChecklistLine:
+    item: ChecklistItem
+    records: list[Record]
+
+    @property
+    def received(self) -> bool:
+        return bool(self.records)
+
+
+@dataclass
+class FileStatus:
+    """A file with its required-document checklist: what is in, what is missing (R-A5)."""
+
+    file_type: FileType
+    file: ArchiveFile | None
+    vehicle: Vehicle | None
+    lines: list[ChecklistLine] = field(default_factory=list)
+    other_records: list[Record] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[ChecklistItem]:
+        return [line.item for line in self.lines if line.item.required and not line.received]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def received_count(self) -> int:
+        return sum(1 for line in self.lines if line.received)
+
+
+def customer_files(customer: Customer) -> list[FileStatus]:
+    """Every file of the customer — per-customer types once, per-vehicle types once per vehicle —
+    with its checklist. Files not created yet appear empty, so what is missing is always visible."""
+    file_types = list(
+        FileType.objects.prefetch_related(
+            Prefetch("checklist", queryset=ChecklistItem.objects.filter(active=True).order_by("order", "id"))
+        )
+    )
+    vehicles = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("id"))
+    files = {(f.file_type_id, f.vehicle_id): f for f in ArchiveFile.objects.filter(customer=customer)}
+    records = list(
+        Record.objects.filter(customer=customer, file__isnull=False)
+        .select_related("created_by", "checklist_item")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("occurred_on", "id")
+    )
+    by_file: dict[int, list[Record]] = {}
+    for r in records:
+        assert r.file_id is not None
+        by_file.setdefault(r.file_id, []).append(r)
+
+    result: list[FileStatus] = []
+    for ft in file_types:
+        targets: list[Vehicle | None] = list(vehicles) if ft.per_vehicle else [None]
+        for vehicle in targets:
+            f = files.get((ft.pk, vehicle.pk if vehicle else None))
+            file_records = by_file.get(f.pk, []) if f else []
+            lines = [
+                ChecklistLine(item, [r for r in file_records if r.checklist_item_id == item.pk])
+                for item in ft.checklist.all()
+            ]
+            item_ids = {line.item.pk for line in lines}
+            others = [r for r in file_records if r.checklist_item_id not in item_ids]
+            result.append(FileStatus(ft, f, vehicle, lines, others))
+    return result
+
+
+def customer_timeline(customer: Customer, *, kind: str = "", limit: int = 200) -> list[Record]:
+    qs = customer.records.select_related("created_by", "vehicle", "file__file_type").prefetch_related(
+        "attachments"
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("-occurred_on", "-id")[:limit])
+
+
+def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
+    att = (
+        Attachment.objects.select_related("record")
+        .filter(pk=attachment_id, record__customer__in=visible_customers(user))
+        .first()
+    )
+    if att is None:
+        raise Http404("附件不存在")
+    return att
+
+
+def customer_counts(user: User) -> dict[str, int]:
+    """Small figures for the home page."""
+    qs = visible_customers(user)
+    return qs.aggregate(
+        customers=Count("id"), vehicles=Count("vehicles", filter=Q(vehicles__deleted_at__isnull=True))
+    )

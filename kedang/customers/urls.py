@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.customer_list, name="customer_list"),
+    path("new/", views.customer_create, name="customer_create"),
+    path("<int:customer_id>/", views.customer_detail, name="customer_detail"),
+    path("<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
+    path("<int:customer_id>/vehicles/new/", views.vehicle_create, name="vehicle_create"),
+    path("<int:customer_id>/documents/", views.document_upload, name="document_upload"),
+    path("<int:customer_id>/location/", views.file_location, name="file_location"),
+    path("<int:customer_id>/notes/", views.note_add, name="note_add"),
+    path("vehicles/<int:vehicle_id>/edit/", views.vehicle_edit, name="vehicle_edit"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+]

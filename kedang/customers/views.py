@@ -1,0 +1,280 @@
+"""Customer pages: list, create/edit, the archive page and its actions. Thin: forms in, services do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from kedang.accounts.models import User
+from kedang.accounts.roles import Scope
+from kedang.accounts.selectors import can_write, data_scope, is_manager
+from kedang.web.forms import add_service_errors
+
+from . import selectors, services
+from .forms import CustomerFilterForm, CustomerForm, DocumentForm, LocationForm, NoteForm, VehicleForm
+from .models import RecordKind, Tag
+
+TABS = [("profile", "概况"), ("vehicles", "车辆"), ("files", "档案资料"), ("timeline", "时间线")]
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = CustomerFilterForm(request.GET)
+    form.is_valid()
+    filters = {k: form.cleaned_data.get(k) or "" for k in ("q", "owner", "tier", "tag", "kind")}
+    qs = selectors.customer_list(user, **filters)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    owners = (
+        []
+        if data_scope(user).scope == Scope.SELF
+        else list(User.objects.filter(owned_customers__isnull=False).distinct().order_by("username"))
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "customers/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "form": form,
+            "owners": owners,
+            "tags": Tag.objects.order_by("name"),
+            "query": query.urlencode(),
+            "can_create": can_write(user),
+        },
+    )
+
+
+def _customer_form_context(form: CustomerForm, **extra: Any) -> dict[str, Any]:
+    return {"form": form, **extra}
+
+
+@login_required
+def customer_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can_write(user):
+        raise PermissionDenied("当前角色只读")
+    owner_locked = data_scope(user).scope == Scope.SELF
+    if request.method == "POST":
+        form = CustomerForm(request.POST, owner_locked=owner_locked, initial={"owner": user.username})
+        if form.is_valid():
+            try:
+                customer = services.customer_create(actor=user, **form.service_fields())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"已建档：{customer.name}，档号 {customer.archive_no}")
+                return redirect("customer_detail", customer.pk)
+    else:
+        form = CustomerForm(initial={"owner": user.username, "kind": "person"}, owner_locked=owner_locked)
+    return render(request, "customers/form.html", _customer_form_context(form, title="新建客户档案"))
+
+
+@login_required
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    if not can_write(user):
+        raise PermissionDenied("当前角色只读")
+    owner_locked = not is_manager(user)
+    if request.method == "POST":
+        form = CustomerForm(
+            request.POST, owner_locked=owner_locked, initial={"owner": customer.owner.username}
+        )
+        if form.is_valid():
+            try:
+                services.customer_update(
+                    actor=user,
+                    customer_id=customer.pk,
+                    reason=form.cleaned_data["reason"],
+                    **form.service_fields(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "已保存")
+                return redirect("customer_detail", customer.pk)
+    else:
+        initial = {
+            f: getattr(customer, f) for f in CustomerForm.base_fields if hasattr(customer, f) and f != "tags"
+        }
+        initial["owner"] = customer.owner.username
+        initial["tags"] = ", ".join(t.name for t in customer.tags.all())
+        form = CustomerForm(initial=initial, owner_locked=owner_locked)
+    return render(
+        request,
+        "customers/form.html",
+        _customer_form_context(form, title=f"修改档案：{customer.name}", customer=customer),
+    )
+
+
+@login_required
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    tab = request.GET.get("tab", "profile")
+    if tab not in dict(TABS):
+        tab = "profile"
+    kind = request.GET.get("kind", "")
+    vehicles = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("-delivery_date", "-id"))
+    files = selectors.customer_files(customer)
+    missing = sum(len(f.missing) for f in files)
+    context = {
+        "customer": customer,
+        "tab": tab,
+        "tabs": TABS,
+        "vehicles": vehicles,
+        "files": files,
+        "missing_total": missing,
+        "timeline": selectors.customer_timeline(customer, kind=kind) if tab == "timeline" else [],
+        "record_kinds": RecordKind.choices,
+        "kind": kind,
+        "can_edit": can_write(user),
+        "tags": list(customer.tags.all()),
+        "contacts": list(customer.contacts.all()),
+        "note_form": NoteForm(),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+def vehicle_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    if request.method == "POST":
+        form = VehicleForm(request.POST)
+        if form.is_valid():
+            try:
+                vehicle = services.vehicle_create(actor=user, customer_id=customer.pk, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"已登记车辆 {vehicle}")
+                return redirect(reverse("customer_detail", args=[customer.pk]) + "?tab=vehicles")
+    else:
+        form = VehicleForm()
+    return render(
+        request, "customers/vehicle_form.html", {"form": form, "customer": customer, "title": "登记车辆"}
+    )
+
+
+@login_required
+def vehicle_edit(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    user = _user(request)
+    vehicle = selectors.get_vehicle_for_user(user, vehicle_id)
+    if request.method == "POST":
+        form = VehicleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.vehicle_update(actor=user, vehicle_id=vehicle.pk, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "已保存")
+                return redirect(reverse("customer_detail", args=[vehicle.customer_id]) + "?tab=vehicles")
+    else:
+        form = VehicleForm(initial={f: getattr(vehicle, f) for f in VehicleForm.base_fields})
+    return render(
+        request,
+        "customers/vehicle_form.html",
+        {"form": form, "customer": vehicle.customer, "vehicle": vehicle, "title": f"修改车辆 {vehicle}"},
+    )
+
+
+def _files_tab(customer_id: int) -> str:
+    return reverse("customer_detail", args=[customer_id]) + "?tab=files"
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            record = services.document_add(
+                actor=user,
+                customer_id=customer.pk,
+                file_type_code=d["file_type"],
+                vehicle_id=d["vehicle"],
+                checklist_item_id=d["checklist_item"],
+                title=d["title"],
+                occurred_on=d["occurred_on"],
+                upload=d["file"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已归档：{record.title}")
+            return redirect(_files_tab(customer.pk))
+    errors = "；".join(f"{e}" for errs in form.errors.values() for e in errs)
+    messages.error(request, f"未能归档：{errors}")
+    return redirect(_files_tab(customer.pk))
+
+
+@login_required
+@require_POST
+def file_location(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    form = LocationForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            f = services.archive_file_set_location(
+                actor=user,
+                customer_id=customer.pk,
+                file_type_code=d["file_type"],
+                vehicle_id=d["vehicle"],
+                paper_archive_no=d["paper_archive_no"],
+                cabinet=d["cabinet"],
+                shelf=d["shelf"],
+                box=d["box"],
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已保存纸质档案位置：{f.location or '未填写'}")
+    return redirect(_files_tab(customer.pk))
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.note_add(actor=user, customer_id=customer.pk, **form.cleaned_data)
+        messages.success(request, "已记录")
+    else:
+        messages.error(request, "请填写标题")
+    return redirect(reverse("customer_detail", args=[customer.pk]) + "?tab=timeline")
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """Attachments are served only here, after the visibility check, always as a download."""
+    att = selectors.get_attachment_for_user(_user(request), attachment_id)
+    response = FileResponse(
+        att.file.open("rb"), as_attachment=True, filename=att.original_name, content_type=att.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

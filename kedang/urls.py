@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kedang.api import api
+
+urlpatterns = [
+    path("", include("kedang.web.urls")),
+    path("", include("kedang.accounts.urls")),
+    path("customers/", include("kedang.customers.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

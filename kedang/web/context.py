@@ -1,0 +1,50 @@
+"""The frame every page shares: the grouped left menu (UI.md). Modules not built yet show greyed out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
+
+# (group title, [(label, icon, url name or None, url prefix for the active state)])
+MENU: list[tuple[StrOrPromise, list[tuple[StrOrPromise, str, str | None]]]] = [
+    (_("工作台"), [(_("工作台"), "bi-speedometer2", "home")]),
+    (
+        _("客户档案"),
+        [(_("客户档案"), "bi-people", "customer_list"), (_("新建档案"), "bi-person-plus", "customer_create")],
+    ),
+    (_("回访"), [(_("回访任务"), "bi-telephone", None)]),
+    (_("关怀提醒"), [(_("关怀提醒"), "bi-gift", None)]),
+    (_("投诉"), [(_("投诉处理"), "bi-exclamation-octagon", None)]),
+    (_("合同回款"), [(_("合同回款"), "bi-cash-coin", None)]),
+    (_("统计分析"), [(_("统计分析"), "bi-bar-chart", None)]),
+    (_("档案管理"), [(_("审批与回收站"), "bi-archive", None)]),
+    (_("系统设置"), [(_("系统设置"), "bi-gear", "admin:index")]),
+]
+
+
+def frame(request: HttpRequest) -> dict[str, Any]:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    path = request.path
+    groups = []
+    best = ""
+    urls = [reverse(name) for _, items in MENU for _, _, name in items if name]
+    for url in urls:  # the longest menu URL that prefixes the path is the active one
+        if (path == url or (url != "/" and path.startswith(url))) and len(url) > len(best):
+            best = url
+    for title, items in MENU:
+        entries = []
+        for label, icon, name in items:
+            if name == "admin:index" and not request.user.is_staff:
+                continue
+            href = reverse(name) if name else None
+            entries.append({"label": label, "icon": icon, "url": href, "active": href == best})
+        if entries:
+            groups.append({"title": title, "items": entries})
+    return {"menu": groups}

@@ -1,0 +1,18 @@
+// Keyboard: "/" focuses the global search box; Esc leaves it.
+document.addEventListener("keydown", (e) => {
+  const input = document.getElementById("kd-search-input");
+  if (!input) return;
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName);
+  if (e.key === "/" && !typing) { e.preventDefault(); input.focus(); input.select(); }
+  else if (e.key === "Escape" && document.activeElement === input) { input.blur(); }
+});
+// Customer form: show only the fields of the chosen kind (person / company).
+function kdKindToggle() {
+  const checked = document.querySelector('input[name="kind"]:checked');
+  if (!checked) return;
+  document.querySelectorAll("[data-kind]").forEach((el) => {
+    el.hidden = el.dataset.kind !== checked.value;
+  });
+}
+document.addEventListener("change", (e) => { if (e.target.name === "kind") kdKindToggle(); });
+document.addEventListener("DOMContentLoaded", kdKindToggle);

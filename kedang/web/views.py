@@ -1,0 +1,28 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from kedang.accounts.models import User
+from kedang.accounts.selectors import can_write
+from kedang.customers.models import Record
+from kedang.customers.selectors import customer_counts, visible_customers
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """工作台 (R-H1). Follow-ups, care, complaints and approvals join here as their modules land."""
+    user = request.user
+    assert isinstance(user, User)
+    visible = visible_customers(user)
+    today = timezone.localdate()
+    context = {
+        "counts": customer_counts(user),
+        "new_this_month": visible.filter(created_at__date__gte=today.replace(day=1)).count(),
+        "recent": visible.select_related("owner").order_by("-created_at")[:10],
+        "records": Record.objects.filter(customer__in=visible)
+        .select_related("customer", "created_by")
+        .order_by("-created_at")[:12],
+        "can_create": can_write(user),
+    }
+    return render(request, "web/home.html", context)
