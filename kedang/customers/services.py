@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kedang.accounts.models import User
 from kedang.accounts.roles import Scope
@@ -26,6 +26,7 @@ from .models import (
     ArchiveSequence,
     Attachment,
     ChecklistItem,
+    ContactPerson,
     Customer,
     CustomerKind,
     FileType,
@@ -218,7 +219,9 @@ def _customer_for_write(actor: User, customer_id: int, *, lock: bool) -> Custome
 
 
 def _labels(model: type[Model], names: Iterable[str]) -> str:
-    return "、".join(str(getattr(model._meta.get_field(n), "verbose_name", n)) for n in names)
+    """Field labels for a timeline title: stored data, so always in the archive's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return "、".join(str(getattr(model._meta.get_field(n), "verbose_name", n)) for n in names)
 
 
 def _require_write(actor: User) -> None:
@@ -586,3 +589,39 @@ def note_add(
     return _record(
         customer, actor, RecordKind.NOTE, title.strip(), body, occurred_on=occurred_on or timezone.localdate()
     )
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    actor: User,
+    customer_id: int,
+    name: str,
+    title: str = "",
+    phone: str = "",
+    is_authorised_signer: bool = False,
+) -> ContactPerson:
+    """A contact person of a customer (R-A1): legal representative's staff, authorised signers, family."""
+    customer = _customer_for_write(actor, customer_id, lock=False)
+    errors: dict[str, list[ValidationError]] = {}
+    data: dict[str, Any] = {"name": name.strip(), "title": title.strip(), "phone": phone}
+    if not data["name"]:
+        _errors_add(errors, "name", ValidationError("请填写联系人姓名", code="required"))
+    _clean(errors, data, "phone", v.validate_phone)
+    if errors:
+        raise ValidationError(errors)
+    contact = ContactPerson.objects.create(
+        customer=customer, is_authorised_signer=is_authorised_signer, **data
+    )
+    _record(customer, actor, RecordKind.CHANGE, f"添加联系人 {contact.name}", contact.title)
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, actor: User, contact_id: int) -> None:
+    contact = ContactPerson.objects.filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404("联系人不存在")
+    customer = _customer_for_write(actor, contact.customer_id, lock=False)
+    contact.delete()
+    _record(customer, actor, RecordKind.CHANGE, f"删除联系人 {contact.name}", contact.title)

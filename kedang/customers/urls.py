@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.customer_list, name="customer_list"),
     path("new/", views.customer_create, name="customer_create"),
+    path("check/<str:field>/", views.field_check, name="field_check"),
     path("<int:customer_id>/", views.customer_detail, name="customer_detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
     path("<int:customer_id>/vehicles/new/", views.vehicle_create, name="vehicle_create"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from kedang.accounts.roles import Scope
 from kedang.accounts.selectors import can_write, data_scope, is_manager
 from kedang.web.forms import add_service_errors
 
-from . import selectors, services
+from . import selectors, services, validators
 from .forms import CustomerFilterForm, CustomerForm, DocumentForm, LocationForm, NoteForm, VehicleForm
 from .models import RecordKind, Tag
 
@@ -278,3 +279,31 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+FIELD_CHECKS: dict[str, Callable[[str], str]] = {
+    "phone": validators.validate_phone,
+    "phone2": validators.validate_phone,
+    "id_number": validators.validate_id_number,
+    "uscc": validators.validate_uscc,
+    "vin": validators.validate_vin,
+    "plate": validators.validate_plate,
+}
+
+
+@login_required
+@require_POST
+def field_check(request: HttpRequest, field: str) -> HttpResponse:
+    """Validate one field as the user leaves it (htmx); answers the error list, empty when fine.
+    The same validators run again in the service on save."""
+    check = FIELD_CHECKS.get(field)
+    if check is None:
+        return HttpResponse(status=404)
+    value = request.POST.get(field, "").strip()
+    errors: list[str] = []
+    if value:
+        try:
+            check(value)
+        except ValidationError as exc:
+            errors = exc.messages
+    return render(request, "web/_errors.html", {"errors": errors, "field": field})

@@ -233,3 +233,28 @@ def test_home_page_shows_recent_customers(
     make_customer(name="最近客户")
     body = login("account_manager").get(reverse("home")).content.decode()
     assert "最近客户" in body and "工作台" in body
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("id_number", "110105194912310021", "校验码"),
+        ("phone", "12345", ""),
+        ("vin", "1M8GDM9AIKP042788", ""),
+        ("plate", "京12345", ""),
+    ],
+)
+def test_field_check_reports_the_error_as_the_user_leaves_the_field(
+    login: Callable[[str], Client], field: str, value: str, error: str
+) -> None:
+    client = login("cs_agent")
+    response = client.post(reverse("field_check", args=[field]), {field: value})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "errorlist" in body and error in body
+    ok = {"id_number": "11010519491231002X", "phone": "13812345678", "vin": VIN, "plate": "京A12345"}[field]
+    assert "errorlist" not in client.post(reverse("field_check", args=[field]), {field: ok}).content.decode()
+
+
+def test_field_check_knows_only_its_fields(login: Callable[[str], Client]) -> None:
+    assert login("cs_agent").post(reverse("field_check", args=["name"]), {"name": "x"}).status_code == 404

@@ -210,3 +210,36 @@ def test_paper_location_is_recorded(users: dict[str, User], make_customer: Calla
         actor=users["archivist"], customer_id=c.pk, file_type_code="C1", cabinet="3", shelf="2", box="15"
     )
     assert f.location == "3柜2层15盒"
+
+
+def test_contacts_are_added_validated_and_removed(
+    users: dict[str, User], make_customer: Callable[..., Any]
+) -> None:
+    c = make_customer(kind="company", name="某某贸易有限公司")
+    with pytest.raises(ValidationError) as exc:
+        services.contact_add(actor=users["account_manager"], customer_id=c.pk, name="", phone="123")
+    assert set(exc.value.message_dict) == {"name", "phone"}
+    p = services.contact_add(
+        actor=users["account_manager"],
+        customer_id=c.pk,
+        name="王经理",
+        title="采购",
+        phone="13800001111",
+        is_authorised_signer=True,
+    )
+    assert p.phone == "13800001111" and c.contacts.count() == 1
+    with pytest.raises(Http404):
+        services.contact_remove(actor=users["am2"], contact_id=p.pk)
+    services.contact_remove(actor=users["account_manager"], contact_id=p.pk)
+    assert c.contacts.count() == 0
+
+
+def test_change_records_are_written_in_chinese_whatever_the_ui_language(
+    users: dict[str, User], make_customer: Callable[..., Any]
+) -> None:
+    from django.utils import translation
+
+    c = make_customer()
+    with translation.override("en"):
+        services.customer_update(actor=users["cs_agent"], customer_id=c.pk, address="上海市浦东新区")
+    assert Record.objects.filter(customer=c, title="修改：地址").exists()

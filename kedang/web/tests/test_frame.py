@@ -26,4 +26,3 @@ def test_menu_marks_the_current_page(login: Callable[[str], Client]) -> None:
     assert active == ["客户档案"]
     # the admin entry shows only to staff
     assert all(i["label"] != "系统设置" for g in menu for i in g["items"])
-

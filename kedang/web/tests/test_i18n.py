@@ -52,7 +52,7 @@ DATA_MODELS: list[type[models.Model]] = [
     Department,
 ]
 PO = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
-VIN = "LFV3A24G0N3012345"
+VIN = "1M8GDM9AXKP042788"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -61,7 +61,11 @@ def data_strings() -> list[str]:
     contains another is removed whole)."""
     values: set[str] = set()
     for model in DATA_MODELS:
-        names = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField)]
+        names = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField)
+        ]
         for row in model._base_manager.values_list(*names):
             values.update(v for v in row if v and CJK.search(v))
     return sorted(values, key=len, reverse=True)
@@ -81,7 +85,7 @@ def archive(users: dict[str, User], make_customer: Callable[..., Any]) -> dict[s
     am = users["account_manager"]
     person = make_customer(
         name="王建国",
-        id_number="110105194912310021",
+        id_number="11010519491231002X",
         address="北京市朝阳区建国路88号",
         source="老客户介绍",
         tags="老客户,钓鱼爱好者",

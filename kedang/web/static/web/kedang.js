@@ -16,3 +16,10 @@ function kdKindToggle() {
 }
 document.addEventListener("change", (e) => { if (e.target.name === "kind") kdKindToggle(); });
 document.addEventListener("DOMContentLoaded", kdKindToggle);
+// The collapsed sidebar stays collapsed across pages.
+if (localStorage.getItem("kdCollapsed") === "1") document.body.classList.add("kd-collapsed");
+document.addEventListener("click", (e) => {
+  if (e.target.closest(".kd-toggle")) {
+    setTimeout(() => localStorage.setItem("kdCollapsed", document.body.classList.contains("kd-collapsed") ? "1" : "0"));
+  }
+});

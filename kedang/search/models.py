@@ -1,0 +1,62 @@
+"""The search index (R-S1, DESIGN.md "Search"): owned by this app, kept in step with every write.
+
+- SearchKey: one row per normalised key of a customer (phone, plate, VIN and its reverse, ID number
+  and its reverse, USCC, archive number, pinyin, pinyin initials, 2-character name grams). Exact and
+  prefix lookups are B-tree range scans on `key`; suffixes are prefixes of the reversed key.
+- SearchDoc: one row per customer with its fragment text. SQLite indexes it in the FTS5 table
+  `search_fts` (trigram tokenizer, rowid = customer id); PostgreSQL with a pg_trgm GIN index.
+"""
+
+from django.db import models
+
+
+class KeyKind(models.TextChoices):
+    PHONE = "phone", "电话"
+    PLATE = "plate", "车牌"
+    VIN = "vin", "车架号"
+    VIN_REVERSED = "vinr", "车架号"
+    ID_NUMBER = "id", "身份证号"
+    ID_REVERSED = "idr", "身份证号"
+    USCC = "uscc", "统一社会信用代码"
+    ARCHIVE_NO = "arch", "档号"
+    NAME = "name", "名称"
+    PINYIN = "py", "拼音"
+    INITIALS = "pyi", "拼音首字母"
+    BIGRAM = "bi", "名称"
+
+
+class SearchKey(models.Model):
+    """A key of a customer. `owner` is copied from the customer so that an account manager's
+    search seeks (owner, key) instead of filtering a million rows by owner."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
+    owner = models.ForeignKey(
+        "accounts.User", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    kind = models.CharField(max_length=5, choices=KeyKind.choices)
+    key = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "customer"]),
+            models.Index(fields=["owner", "key"]),
+            models.Index(fields=["customer"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class SearchDoc(models.Model):
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        "accounts.User", on_delete=models.DO_NOTHING, db_constraint=False, db_index=True, related_name="+"
+    )
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return self.text[:50]
