@@ -56,6 +56,10 @@ def reference_data(request: pytest.FixtureRequest) -> None:
 
     roles_ensure()
     ensure_file_types(FileType, ChecklistItem)
+    if transactional:  # the flush after a transactional test does not reach SQLite's FTS table
+        from kedang.search.index import fts_clear
+
+        fts_clear()
 
 
 @pytest.fixture

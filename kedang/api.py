@@ -86,9 +86,11 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 def _register_routers() -> None:
     from kedang.accounts.api import router as accounts_router
     from kedang.customers.api import router as customers_router
+    from kedang.search.api import router as search_router
 
     api.add_router("", accounts_router)
     api.add_router("", customers_router)
+    api.add_router("", search_router)
 
 
 _register_routers()

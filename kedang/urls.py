@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("kedang.web.urls")),
     path("", include("kedang.accounts.urls")),
     path("customers/", include("kedang.customers.urls")),
+    path("search/", include("kedang.search.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

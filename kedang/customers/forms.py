@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,7 @@ class CustomerForm(forms.Form):
 
     def __init__(self, *args: Any, owner_locked: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        check_as_you_leave(self)
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = _owner_choices()
@@ -82,6 +84,20 @@ class CustomerForm(forms.Form):
         for name in other:
             data[name] = False if name == "birthday_is_lunar" else (None if name == "birthday" else "")
         return data
+
+
+def check_as_you_leave(form: forms.Form) -> None:
+    """Fields with a domain validator are checked by htmx when the user leaves them (UI.md)."""
+    for name in ("phone", "phone2", "id_number", "uscc", "vin", "plate"):
+        if name in form.fields:
+            form.fields[name].widget.attrs.update(
+                {
+                    "hx-post": reverse("field_check", args=[name]),
+                    "hx-trigger": "change",
+                    "hx-target": f"#id_{name}-check",
+                    "hx-swap": "innerHTML",
+                }
+            )
 
 
 class VehicleForm(forms.Form):
@@ -100,6 +116,10 @@ class VehicleForm(forms.Form):
         label=_("保养周期（月）"), required=False, min_value=1, max_value=60
     )
     maintenance_due = ChineseDateField(label=_("下次保养"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        check_as_you_leave(self)
 
 
 class DocumentForm(forms.Form):

@@ -14,17 +14,26 @@ from kedang.accounts.selectors import data_scope
 from .models import ArchiveFile, Attachment, ChecklistItem, Customer, FileType, Record, Vehicle
 
 
+def visibility_q(user: User, *, owner_field: str = "owner") -> Q | None:
+    """The user's data scope (R-G2) as a condition on an owner field; None means everything.
+
+    Returns Q(pk__in=[]) for a user without a role. Approved access grants join here later."""
+    scope = data_scope(user)
+    if scope.scope is None:
+        return Q(pk__in=[])
+    if scope.scope == Scope.ALL:
+        return None
+    own = Q(**{owner_field: user.pk})
+    if scope.scope == Scope.SELF:
+        return own
+    return own | Q(**{f"{owner_field}__department_id__in": scope.department_ids})
+
+
 def visible_customers(user: User) -> QuerySet[Customer]:
     """The customers this user may see: her role's data scope (plus, later, approved access grants)."""
     qs = Customer.objects.filter(deleted_at__isnull=True)
-    scope = data_scope(user)
-    if scope.scope is None:
-        return qs.none()
-    if scope.scope == Scope.ALL:
-        return qs
-    if scope.scope == Scope.SELF:
-        return qs.filter(owner=user)
-    return qs.filter(Q(owner=user) | Q(owner__department_id__in=scope.department_ids))
+    cond = visibility_q(user)
+    return qs if cond is None else qs.filter(cond)
 
 
 def get_customer_for_user(user: User, customer_id: int) -> Customer:
@@ -69,19 +78,16 @@ def customer_list(
         qs = qs.filter(tags__name=tag)
     if kind:
         qs = qs.filter(kind=kind)
-    if q.strip():
-        qs = filter_customers_by_text(qs, q)
-    return (
-        qs.select_related("owner")
-        .prefetch_related(
-            "tags",
-            Prefetch(
-                "vehicles",
-                queryset=Vehicle.objects.filter(deleted_at__isnull=True).only("id", "plate", "customer_id"),
-            ),
-        )
-        .order_by("-created_at", "-id")
+    qs = qs.select_related("owner").prefetch_related(
+        "tags",
+        Prefetch(
+            "vehicles",
+            queryset=Vehicle.objects.filter(deleted_at__isnull=True).only("id", "plate", "customer_id"),
+        ),
     )
+    if q.strip():
+        return filter_customers_by_text(qs, q, user)  # best match first
+    return qs.order_by("-created_at", "-id")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from kedang.accounts.models import User
 from kedang.accounts.roles import Scope
 from kedang.accounts.selectors import can_write, data_scope, is_manager
+from kedang.search.index import index_customers
 
 from . import validators as v
 from .models import (
@@ -261,6 +262,7 @@ def customer_create(*, actor: User, **fields: Any) -> Customer:
     customer.save()
     _set_tags(customer, tags)
     _record(customer, actor, RecordKind.CHANGE, "建立档案", f"档号 {customer.archive_no}")
+    index_customers([customer.pk])
     return customer
 
 
@@ -289,6 +291,7 @@ def customer_update(*, actor: User, customer_id: int, reason: str = "", **fields
         customer.save()
         labels = _labels(Customer, changed)
         _record(customer, actor, RecordKind.CHANGE, f"修改：{labels}", reason)
+        index_customers([customer.pk])
     if tags is not None:
         before = sorted(customer.tags.values_list("name", flat=True))
         if before != sorted(tags):
@@ -316,6 +319,7 @@ def customer_delete(*, actor: User, customer_id: int, reason: str) -> None:
     customer._change_reason = f"删除：{reason.strip()}"  # type: ignore[attr-defined]
     customer.save(update_fields=["deleted_at"])
     _record(customer, actor, RecordKind.CHANGE, "删除档案", reason.strip())
+    index_customers([customer.pk])  # a deleted customer leaves the search index
 
 
 # ---------------------------------------------------------------- vehicles
@@ -392,6 +396,7 @@ def vehicle_create(*, actor: User, customer_id: int, **fields: Any) -> Vehicle:
         vehicle.model,
         vehicle=vehicle,
     )
+    index_customers([customer.pk])
     return vehicle
 
 
@@ -422,6 +427,8 @@ def vehicle_update(*, actor: User, vehicle_id: int, reason: str = "", **fields: 
             reason,
             vehicle=vehicle,
         )
+        if {"vin", "plate"} & set(changed):
+            index_customers([vehicle.customer_id])
     return vehicle
 
 
@@ -614,6 +621,7 @@ def contact_add(
         customer=customer, is_authorised_signer=is_authorised_signer, **data
     )
     _record(customer, actor, RecordKind.CHANGE, f"添加联系人 {contact.name}", contact.title)
+    index_customers([customer.pk])
     return contact
 
 
@@ -625,3 +633,4 @@ def contact_remove(*, actor: User, contact_id: int) -> None:
     customer = _customer_for_write(actor, contact.customer_id, lock=False)
     contact.delete()
     _record(customer, actor, RecordKind.CHANGE, f"删除联系人 {contact.name}", contact.title)
+    index_customers([customer.pk])

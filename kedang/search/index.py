@@ -21,6 +21,12 @@ from .models import KeyKind, SearchDoc, SearchKey
 from .pinyin import pinyin_keys
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+SEPARATORS = re.compile(r"[\s·•・.\-()（）/_,，:：]+")
+
+
+def compact(text: str) -> str:
+    """Upper-case, without separators: how keys are stored and queries compared (京A·123 = 京a123)."""
+    return SEPARATORS.sub("", text).upper()
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,9 @@ def entry_for(customer: Customer, vehicles: Iterable[Vehicle], contacts: Iterabl
         keys.append((KeyKind.ID_REVERSED, customer.id_number[::-1]))
     if customer.uscc:
         keys.append((KeyKind.USCC, customer.uscc))
-    keys.append((KeyKind.ARCHIVE_NO, customer.archive_no.upper()))
+    keys.append((KeyKind.ARCHIVE_NO, compact(customer.archive_no)))
     name = customer.name.strip()
-    keys.append((KeyKind.NAME, name.upper()))
+    keys.append((KeyKind.NAME, compact(name)))
     full, initials = pinyin_keys(name)
     keys += [(KeyKind.PINYIN, k) for k in full]
     keys += [(KeyKind.INITIALS, k) for k in initials]
@@ -103,6 +109,13 @@ def _fts_delete(ids: list[int]) -> None:
         cur.executemany("INSERT INTO search_fts(search_fts, rowid, text) VALUES('delete', %s, %s)", list(old))
 
 
+def fts_clear() -> None:
+    """Empty SQLite's FTS5 table (it is not a Django model, so `flush` leaves it alone)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+
+
 def _write(entries: list[Entry]) -> None:
     SearchKey.objects.bulk_create(
         [
@@ -141,9 +154,7 @@ def rebuild(*, batch: int = 5000, progress: Callable[[int, int], None] | None = 
     with transaction.atomic():
         SearchKey.objects.all().delete()
         SearchDoc.objects.all().delete()
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cur:
-                cur.execute("DELETE FROM search_fts")
+        fts_clear()
     ids = list(Customer.objects.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True))
     done = 0
     for start in range(0, len(ids), batch):

@@ -8,21 +8,22 @@
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class KeyKind(models.TextChoices):
-    PHONE = "phone", "电话"
-    PLATE = "plate", "车牌"
-    VIN = "vin", "车架号"
-    VIN_REVERSED = "vinr", "车架号"
-    ID_NUMBER = "id", "身份证号"
-    ID_REVERSED = "idr", "身份证号"
-    USCC = "uscc", "统一社会信用代码"
-    ARCHIVE_NO = "arch", "档号"
-    NAME = "name", "名称"
-    PINYIN = "py", "拼音"
-    INITIALS = "pyi", "拼音首字母"
-    BIGRAM = "bi", "名称"
+    PHONE = "phone", _("电话")
+    PLATE = "plate", _("车牌")
+    VIN = "vin", _("车架号")
+    VIN_REVERSED = "vinr", _("车架号")
+    ID_NUMBER = "id", _("身份证号")
+    ID_REVERSED = "idr", _("身份证号")
+    USCC = "uscc", _("统一社会信用代码")
+    ARCHIVE_NO = "arch", _("档号")
+    NAME = "name", _("名称")
+    PINYIN = "py", _("拼音")
+    INITIALS = "pyi", _("拼音首字母")
+    BIGRAM = "bi", _("名称")
 
 
 class SearchKey(models.Model):

@@ -56,3 +56,10 @@ def page(browser: Any) -> Iterator[Any]:
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not CHROMIUM:
+        terminalreporter.write_line(
+            "browser tests SKIPPED: chromium is not installed (apt-get install chromium)"
+        )

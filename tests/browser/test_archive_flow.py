@@ -38,6 +38,8 @@ def test_agent_creates_customer_vehicle_and_files_a_scan(live_server: Any, page:
     page.fill("#id_name", "张三")
     page.fill("#id_phone", "138 1234 5678")
     page.fill("#id_id_number", "110105194912310021")
+    page.press("#id_id_number", "Tab")  # leaving the field checks it at once (htmx)
+    assert "校验码" in page.locator("#id_id_number-check .errorlist").inner_text()
     page.select_option("#id_owner", "am1")
     page.click("button:has-text('保存')")
     assert "校验码" in page.locator("#id_id_number-errors").inner_text()

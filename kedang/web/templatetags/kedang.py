@@ -60,3 +60,17 @@ def with_class(bound_field: object, css: str) -> str:
     if getattr(bound_field, "errors", None):
         css += " is-invalid"
     return bound_field.as_widget(attrs={"class": css})  # type: ignore[attr-defined]
+
+
+@register.filter
+def hx_checked(attrs: dict[str, str]) -> bool:
+    """True for a widget that htmx validates as the user leaves it."""
+    return "hx-post" in attrs
+
+
+@register.simple_tag
+def mark_match(value: str, query: str) -> str:
+    """value with the part matching the search query wrapped in <mark>."""
+    from kedang.search.selectors import highlight
+
+    return highlight(value or "", query)

@@ -23,3 +23,27 @@ document.addEventListener("click", (e) => {
     setTimeout(() => localStorage.setItem("kdCollapsed", document.body.classList.contains("kd-collapsed") ? "1" : "0"));
   }
 });
+// Search suggestions: arrows move, Enter opens the highlighted customer, Esc closes.
+(function () {
+  const form = document.getElementById("kd-search");
+  if (!form) return;
+  const input = document.getElementById("kd-search-input");
+  const box = document.getElementById("kd-suggest");
+  const items = () => Array.from(box.querySelectorAll(".kd-suggest-item"));
+  input.addEventListener("keydown", (e) => {
+    const list = items();
+    const i = list.findIndex((el) => el.classList.contains("active"));
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!list.length) return;
+      e.preventDefault();
+      const next = e.key === "ArrowDown" ? Math.min(i + 1, list.length - 1) : Math.max(i - 1, 0);
+      list.forEach((el, k) => el.classList.toggle("active", k === next));
+    } else if (e.key === "Enter" && i >= 0) {
+      e.preventDefault();
+      window.location.href = list[i].href;
+    } else if (e.key === "Escape") {
+      box.innerHTML = "";
+    }
+  });
+  document.addEventListener("click", (e) => { if (!form.contains(e.target)) box.innerHTML = ""; });
+})();
