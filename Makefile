@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint typecheck pytest migrate messages assets clean
+.PHONY: run test install lint typecheck pytest migrate messages assets clean daily worker
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,19 @@ migrate: install
 run: migrate
 	$(PY) manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || true
 	$(PY) manage.py seed_demo --if-empty --customers 300
+	$(PY) manage.py seed_demo_followups --if-empty
 	@echo ""
 	@echo "  客档 Kedang 已启动： http://$(HOST):$(PORT)   (demo password for every login above: Kedang@2026)"
 	@echo ""
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+## The daily job for today (follow-up tasks, expired windows, escalations); idempotent, catches up skipped days
+daily: migrate
+	$(PY) manage.py run_daily
+
+## The background worker: runs the daily job every day at 06:00 (Asia/Shanghai)
+worker: migrate
+	$(PY) manage.py run_huey
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -40,7 +40,8 @@ def media_root(settings: Any, tmp_path: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def reference_data(request: pytest.FixtureRequest) -> None:
-    """Data migrations' reference rows (roles, file types), restored for every database test:
+    """Data migrations' reference rows (roles, file types, follow-up rules, holiday calendar,
+    questionnaires), restored for every database test:
     a transactional test flushes the database, and with it what the migrations seeded."""
     marker = request.node.get_closest_marker("django_db")
     if marker is not None:
@@ -51,11 +52,19 @@ def reference_data(request: pytest.FixtureRequest) -> None:
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
     from kedang.accounts.services import roles_ensure
+    from kedang.agenda.models import CalendarDay, HolidayYear, Rule
+    from kedang.agenda.seed_data import ensure_rules
+    from kedang.agenda.workdays import seed_calendar
     from kedang.customers.models import ChecklistItem, FileType
     from kedang.customers.seed_data import ensure_file_types
+    from kedang.followups.models import QuestionItem, Questionnaire
+    from kedang.followups.seed_data import ensure_questionnaires
 
     roles_ensure()
     ensure_file_types(FileType, ChecklistItem)
+    ensure_rules(Rule)
+    seed_calendar(HolidayYear, CalendarDay)
+    ensure_questionnaires(Questionnaire, QuestionItem, Rule)
     if transactional:  # the flush after a transactional test does not reach SQLite's FTS table
         from kedang.search.index import fts_clear
 
@@ -106,3 +115,20 @@ def login(client: Client, users: dict[str, User]) -> Callable[[str], Client]:
         return client
 
     return do
+
+
+@pytest.fixture
+def make_vehicle(users: dict[str, User]) -> Callable[..., Any]:
+    """make_vehicle(customer, **fields) → a vehicle with a fresh valid VIN, created through the service."""
+    import random
+
+    from kedang.customers.demo import valid_vin
+    from kedang.customers.services import vehicle_create
+
+    rng = random.Random(4)
+
+    def make(customer: Any, actor: User | None = None, **fields: Any) -> Any:
+        fields.setdefault("vin", valid_vin(rng))
+        return vehicle_create(actor=actor or customer.owner, customer_id=customer.pk, **fields)
+
+    return make

@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from kedang.accounts.services import token_user
+from kedang.errors import ApprovalPending, Conflict
 
 
 class BearerAuth(HttpBearer):
@@ -78,6 +79,18 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "没有权限"}, status=403)
 
 
+@api.exception_handler(Conflict)
+def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message, "diff": exc.diff}, status=409)
+
+
+@api.exception_handler(ApprovalPending)
+def on_approval_pending(request: HttpRequest, exc: ApprovalPending) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": exc.message, "change_request_id": exc.request_id}, status=202
+    )
+
+
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
@@ -85,12 +98,20 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 def _register_routers() -> None:
     from kedang.accounts.api import router as accounts_router
+    from kedang.agenda.api import router as agenda_router
     from kedang.customers.api import router as customers_router
+    from kedang.exchange.api import router as exchange_router
+    from kedang.followups.api import router as followups_router
+    from kedang.governance.api import router as governance_router
     from kedang.search.api import router as search_router
 
     api.add_router("", accounts_router)
     api.add_router("", customers_router)
+    api.add_router("", agenda_router)
+    api.add_router("", followups_router)
     api.add_router("", search_router)
+    api.add_router("", exchange_router)
+    api.add_router("", governance_router)
 
 
 _register_routers()

@@ -59,7 +59,12 @@ INSTALLED_APPS = [
     "kedang.accounts",
     "kedang.customers",
     "kedang.search",
+    "kedang.governance",
+    "kedang.agenda",
+    "kedang.followups",
+    "kedang.exchange",
     "kedang.web",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -158,8 +163,35 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Archive number pattern (R-A3). Fields: {year}, {kind} (P person / C company), {seq}.
 KEDANG_ARCHIVE_NO_PATTERN = env("KEDANG_ARCHIVE_NO_PATTERN", "KD{kind}-{year}-{seq:06d}")
+# Deleted archives stay restorable in the recycle bin this many days (R-G4).
+KEDANG_RECYCLE_DAYS = int(env("KEDANG_RECYCLE_DAYS", "30"))
 # API tokens live this many days.
 KEDANG_TOKEN_DAYS = int(env("KEDANG_TOKEN_DAYS", "30"))
+
+# Follow-ups (R-F): the daily job, samples and hand-over deadlines.
+# A task whose last day passed more than this many days before its event is recorded is not created.
+KEDANG_FOLLOWUP_LATE_DAYS = int(env("KEDANG_FOLLOWUP_LATE_DAYS", "30"))
+KEDANG_LEVEL2_SAMPLE_SIZE = int(env("KEDANG_LEVEL2_SAMPLE_SIZE", "20"))  # per month (R-F1)
+KEDANG_LEVEL3_SAMPLE_SIZE = int(env("KEDANG_LEVEL3_SAMPLE_SIZE", "30"))  # per quarter
+KEDANG_LEVEL3_BIG_TICKET = env("KEDANG_LEVEL3_BIG_TICKET", "20000.00")  # CNY; repairs above go to level 3
+KEDANG_SAMPLE_SEED = env("KEDANG_SAMPLE_SEED", "kedang")
+KEDANG_HANDOVER_SALES_DAYS = int(env("KEDANG_HANDOVER_SALES_DAYS", "2"))  # working days (R-A6)
+KEDANG_HANDOVER_REPAIR_DAYS = int(env("KEDANG_HANDOVER_REPAIR_DAYS", "1"))
+
+# Background and periodic jobs (huey): SQLite storage under var/ by default; HUEY_REDIS_URL for many machines.
+# `manage.py run_huey` runs the worker, which calls run_daily at 06:00 Asia/Shanghai.
+_HUEY_REDIS = env("HUEY_REDIS_URL")
+HUEY: dict[str, object] = {
+    "huey_class": "huey.RedisHuey" if _HUEY_REDIS else "huey.SqliteHuey",
+    "name": "kedang",
+    "immediate": env_bool("HUEY_IMMEDIATE"),
+    "utc": False,
+    "consumer": {"workers": 1, "worker_type": "thread"},
+}
+if _HUEY_REDIS:
+    HUEY["url"] = _HUEY_REDIS
+else:
+    HUEY["filename"] = str(VAR_DIR / "huey.sqlite3")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10

@@ -99,6 +99,9 @@ class CustomerPatch(CustomerIn):
     """Only the fields sent change; `reason` is kept in the history."""
 
     reason: str | None = Field(None, description="修改原因")
+    version: int | None = Field(
+        None, description="读取时的 version；若档案其间已被他人修改，答 409 并附差异（不会静默覆盖）"
+    )
 
 
 class CustomerDeleteIn(_Input):
@@ -133,6 +136,7 @@ class CustomerOut(Schema):
     vehicles: list[int] = Field(description="车辆 id")
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = Field(description="每次修改加一；PATCH 时带上以防覆盖他人的修改")
 
 
 class CustomerListOut(Schema):
@@ -179,7 +183,7 @@ class VehicleListOut(Schema):
     count: int
 
 
-ERRORS: dict[int, Any] = {401: Message, 403: Message, 404: Message, 422: ErrorOut}
+ERRORS: dict[int, Any] = {401: Message, 403: Message, 404: Message, 409: Message, 422: ErrorOut}
 
 # Fields where an explicit null means "empty" rather than "no value".
 _NULL_AS_EMPTY: dict[str, Any] = {
@@ -240,6 +244,7 @@ def _customer_out(customer: Customer, *, vehicle_ids: list[int] | None = None) -
         "vehicles": vehicle_ids,
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
+        "version": customer.version,
     }
 
 
@@ -288,7 +293,11 @@ def customers_update(request: HttpRequest, id: int, payload: CustomerPatch) -> d
     """Change only the fields sent."""
     fields = _fields(payload)
     reason = fields.pop("reason", "")
-    return _customer_detail(customer_update(actor=_actor(request), customer_id=id, reason=reason, **fields))
+    version = fields.pop("version", None)
+    customer = customer_update(
+        actor=_actor(request), customer_id=id, reason=reason, expected_version=version, **fields
+    )
+    return _customer_detail(customer)
 
 
 @router.delete("/customers/{id}", response={204: None, **ERRORS})

@@ -56,6 +56,7 @@ class CustomerForm(forms.Form):
     )
     capacity = forms.CharField(label=_("规模/产能"), max_length=100, required=False)
     credit_rating = forms.CharField(label=_("信用等级"), max_length=20, required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("修改原因"), max_length=200, required=False)
 
     COMPANY_ONLY = (
@@ -79,7 +80,7 @@ class CustomerForm(forms.Form):
 
     def service_fields(self) -> dict[str, Any]:
         """Cleaned data as the service takes it: fields of the other kind are sent empty."""
-        data = {k: v for k, v in self.cleaned_data.items() if k != "reason"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("reason", "version")}
         other = self.PERSON_ONLY if data["kind"] == CustomerKind.COMPANY else self.COMPANY_ONLY
         for name in other:
             data[name] = False if name == "birthday_is_lunar" else (None if name == "birthday" else "")

@@ -96,6 +96,30 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, editable=False
     )
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # optimistic lock: a save based on an older version is refused with the diff (R-G3)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # filing sign-off (R-G5): submitted with the customer's signature by the handler, approved by a
+    # supervisor; once filed, changes need the sales manager's approval (R-G3)
+    filing_submitted_at = models.DateTimeField(_("提交归档时间"), null=True, blank=True, editable=False)
+    filing_handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    filed_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
+    filed_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("归档审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     history = HistoricalRecords(excluded_fields=["phone_norm", "phone2_norm", "updated_at"])
 
@@ -215,6 +239,14 @@ class ArchiveFile(models.Model):
     cabinet = models.CharField(_("柜号"), max_length=20, blank=True)
     shelf = models.CharField(_("层号"), max_length=20, blank=True)
     box = models.CharField(_("盒号"), max_length=20, blank=True)
+    paper_box = models.ForeignKey(
+        "governance.PaperBox",
+        verbose_name=_("档案盒"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="files",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -286,6 +318,16 @@ class Record(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # annual sealing (R-A9): the fixed volume holding this record and its number in the catalogue
+    volume = models.ForeignKey(
+        "governance.Volume",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+        editable=False,
+    )
+    volume_seq = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("档案记录")

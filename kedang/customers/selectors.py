@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -14,19 +16,22 @@ from kedang.accounts.selectors import data_scope
 from .models import ArchiveFile, Attachment, ChecklistItem, Customer, FileType, Record, Vehicle
 
 
-def visibility_q(user: User, *, owner_field: str = "owner") -> Q | None:
-    """The user's data scope (R-G2) as a condition on an owner field; None means everything.
+def visibility_q(user: User, *, owner_field: str = "owner", customer_field: str = "pk") -> Q | None:
+    """The user's data scope (R-G2) plus her approved, unexpired access grants, as a condition
+    on an owner field and a customer-id field; None means everything.
 
-    Returns Q(pk__in=[]) for a user without a role. Approved access grants join here later."""
+    Returns an always-false condition for a user without a role."""
+    from kedang.governance.grants import granted_customer_ids
+
     scope = data_scope(user)
     if scope.scope is None:
-        return Q(pk__in=[])
+        return Q(**{f"{customer_field}__in": []})
     if scope.scope == Scope.ALL:
         return None
-    own = Q(**{owner_field: user.pk})
+    cond = Q(**{owner_field: user.pk}) | Q(**{f"{customer_field}__in": granted_customer_ids(user.pk)})
     if scope.scope == Scope.SELF:
-        return own
-    return own | Q(**{f"{owner_field}__department_id__in": scope.department_ids})
+        return cond
+    return cond | Q(**{f"{owner_field}__department_id__in": scope.department_ids})
 
 
 def visible_customers(user: User) -> QuerySet[Customer]:
@@ -186,3 +191,79 @@ def customer_counts(user: User) -> dict[str, int]:
     return qs.aggregate(
         customers=Count("id"), vehicles=Count("vehicles", filter=Q(vehicles__deleted_at__isnull=True))
     )
+
+
+@dataclass
+class HistoryEntry:
+    """One saved version of a customer or vehicle, with what changed from the version before (R-G3)."""
+
+    history_id: int
+    subject: str  # the customer, or the vehicle's plate
+    is_customer: bool
+    at: Any
+    user: Any
+    reason: str
+    kind: str  # + created, ~ changed, - deleted
+    version: int | None
+    changes: list[tuple[str, str, str]]
+    latest: bool = False  # the object as it is now: nothing to revert to
+
+
+HISTORY_HIDDEN = {"version", "updated_at", "phone_norm", "phone2_norm", "deleted_at", "created_at"}
+
+
+def _entries(
+    records: list[Any], model: Any, subject: Callable[[Any], str], is_customer: bool
+) -> list[HistoryEntry]:
+    from django.conf import settings as dj_settings
+    from django.utils import translation
+
+    result = []
+    by_object: dict[int, list[Any]] = {}
+    for r in records:
+        by_object.setdefault(r.id, []).append(r)
+    for versions in by_object.values():
+        versions.sort(key=lambda r: (r.history_date, r.history_id))
+        prev = None
+        for r in versions:
+            changes: list[tuple[str, str, str]] = []
+            if prev is not None:
+                delta = r.diff_against(prev)
+                for c in delta.changes:
+                    if c.field in HISTORY_HIDDEN:
+                        continue
+                    with translation.override(dj_settings.LANGUAGE_CODE):
+                        label = str(getattr(model._meta.get_field(c.field), "verbose_name", c.field))
+                    changes.append(
+                        (label, "" if c.old is None else str(c.old), "" if c.new is None else str(c.new))
+                    )
+            result.append(
+                HistoryEntry(
+                    r.history_id,
+                    subject(r),
+                    is_customer,
+                    r.history_date,
+                    r.history_user,
+                    r.history_change_reason or "",
+                    r.history_type,
+                    getattr(r, "version", None),
+                    changes,
+                )
+            )
+            prev = r
+        result[-1].latest = True
+    return result
+
+
+def history_entries(customer: Customer) -> list[HistoryEntry]:
+    """Every saved version of the customer and her vehicles, newest first, with readable diffs."""
+    c_records = list(customer.history.select_related("history_user").order_by("history_date"))
+    v_records = list(
+        Vehicle.history.filter(customer_id=customer.pk)
+        .select_related("history_user")
+        .order_by("history_date")
+    )
+    entries = _entries(c_records, Customer, lambda r: r.name, True)
+    entries += _entries(v_records, Vehicle, lambda r: r.plate or r.vin, False)
+    entries.sort(key=lambda e: (e.at, e.history_id), reverse=True)
+    return entries

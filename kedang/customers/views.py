@@ -12,18 +12,30 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
 from kedang.accounts.roles import Scope
 from kedang.accounts.selectors import can_write, data_scope, is_manager
+from kedang.errors import ApprovalPending, Conflict
+from kedang.governance.filing import FILING_SUPERVISORS
 from kedang.web.forms import add_service_errors
 
 from . import selectors, services, validators
 from .forms import CustomerFilterForm, CustomerForm, DocumentForm, LocationForm, NoteForm, VehicleForm
 from .models import RecordKind, Tag
+from .selectors import history_entries
 
-TABS = [("profile", "概况"), ("vehicles", "车辆"), ("files", "档案资料"), ("timeline", "时间线")]
+# (key, label, template) of the archive page's tabs; a module adds its tab here (UI.md)
+TABS = [
+    ("profile", _("概况"), "customers/_profile.html"),
+    ("vehicles", _("车辆"), "customers/_vehicles.html"),
+    ("files", _("档案资料"), "customers/_files.html"),
+    ("timeline", _("时间线"), "customers/_timeline.html"),
+    ("followups", _("回访"), "agenda/_customer_tab_page.html"),
+    ("history", _("历史"), "customers/_history.html"),
+]
 
 
 def _user(request: HttpRequest) -> User:
@@ -93,6 +105,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     if not can_write(user):
         raise PermissionDenied("当前角色只读")
     owner_locked = not is_manager(user)
+    conflict: Conflict | None = None
     if request.method == "POST":
         form = CustomerForm(
             request.POST, owner_locked=owner_locked, initial={"owner": customer.owner.username}
@@ -103,10 +116,23 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
                     actor=user,
                     customer_id=customer.pk,
                     reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
                     **form.service_fields(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except ApprovalPending as exc:
+                messages.info(request, exc.message)
+                return redirect("customer_detail", customer.pk)
+            except Conflict as exc:
+                conflict = exc  # her input stays in the form; the diff shows what changed meanwhile
+                customer.refresh_from_db()
+                data = request.POST.copy()
+                data["version"] = str(customer.version)
+                form = CustomerForm(
+                    data, owner_locked=owner_locked, initial={"owner": customer.owner.username}
+                )
+                form.is_valid()
             else:
                 messages.success(request, "已保存")
                 return redirect("customer_detail", customer.pk)
@@ -120,7 +146,10 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(
         request,
         "customers/form.html",
-        _customer_form_context(form, title=f"修改档案：{customer.name}", customer=customer),
+        _customer_form_context(
+            form, title=f"修改档案：{customer.name}", customer=customer, conflict=conflict
+        ),
+        status=409 if conflict else 200,
     )
 
 
@@ -129,7 +158,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.get_customer_for_user(user, customer_id)
     tab = request.GET.get("tab", "profile")
-    if tab not in dict(TABS):
+    templates = {key: template for key, _label, template in TABS}
+    if tab not in templates:
         tab = "profile"
     kind = request.GET.get("kind", "")
     vehicles = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("-delivery_date", "-id"))
@@ -139,6 +169,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "customer": customer,
         "tab": tab,
         "tabs": TABS,
+        "tab_template": templates[tab],
+        "history": history_entries(customer) if tab == "history" else [],
+        "can_revert": is_manager(user),
+        "can_approve_filing": user.role in FILING_SUPERVISORS and customer.filing_handler_id != user.pk,
         "vehicles": vehicles,
         "files": files,
         "missing_total": missing,
@@ -307,3 +341,58 @@ def field_check(request: HttpRequest, field: str) -> HttpResponse:
         except ValidationError as exc:
             errors = exc.messages
     return render(request, "web/_errors.html", {"errors": errors, "field": field})
+
+
+@login_required
+@require_POST
+def customer_revert(request: HttpRequest, customer_id: int, history_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    try:
+        services.customer_revert(
+            actor=user, customer_id=customer.pk, history_id=history_id, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except ApprovalPending as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, "已恢复到所选版本")
+    return redirect(reverse("customer_detail", args=[customer.pk]) + "?tab=history")
+
+
+@login_required
+@require_POST
+def customer_delete(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.get_customer_for_user(user, customer_id)
+    try:
+        services.customer_delete(actor=user, customer_id=customer.pk, reason=request.POST.get("reason", ""))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("customer_detail", args=[customer.pk]))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("customer_edit", customer.pk)
+    except ApprovalPending as exc:
+        messages.info(request, exc.message)
+        return redirect("customer_detail", customer.pk)
+    messages.success(request, f"已移入回收站：{customer.name}（{customer.archive_no}），30 天内可恢复")
+    return redirect("customer_list")
+
+
+@login_required
+@require_POST
+def vehicle_delete(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    user = _user(request)
+    vehicle = selectors.get_vehicle_for_user(user, vehicle_id)
+    try:
+        services.vehicle_delete(actor=user, vehicle_id=vehicle.pk, reason=request.POST.get("reason", ""))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("customer_detail", args=[vehicle.customer_id]))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("vehicle_edit", vehicle.pk)
+    messages.success(request, f"车辆 {vehicle} 已移入回收站，30 天内可恢复")
+    return redirect(reverse("customer_detail", args=[vehicle.customer_id]) + "?tab=vehicles")

@@ -7,7 +7,7 @@ whose other reading people really use in names (曾 zeng/ceng, 单 shan/dan, 解
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import product
 
 from pypinyin import Style, lazy_pinyin
@@ -56,9 +56,7 @@ def pinyin_keys(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     readings: list[tuple[str, ...]] = []
     for ch in name:
         if "\u4e00" <= ch <= "\u9fff":
-            usual = lazy_pinyin(ch, style=Style.NORMAL)[0]
-            alternatives = POLYPHONIC.get(ch, ())
-            readings.append(tuple(dict.fromkeys((usual, *alternatives))))
+            readings.append(_readings(ch))
         elif ch.isascii() and ch.isalnum():
             readings.append((ch.lower(),))
     if not readings:
@@ -71,3 +69,10 @@ def pinyin_keys(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if len(full) >= MAX_VARIANTS:
             break
     return tuple(dict.fromkeys(full)), tuple(dict.fromkeys(initials))
+
+
+@cache
+def _readings(ch: str) -> tuple[str, ...]:
+    """The readings of one Chinese character, usual first (a few thousand characters in all)."""
+    usual = lazy_pinyin(ch, style=Style.NORMAL)[0]
+    return tuple(dict.fromkeys((usual, *POLYPHONIC.get(ch, ()))))

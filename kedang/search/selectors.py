@@ -11,8 +11,10 @@ Ranking: exact key (0), prefix or suffix (1), initials and fragments (2); ties b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.html import escape
@@ -20,17 +22,21 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from kedang.accounts.models import User
-from kedang.customers.models import Customer
+from kedang.customers.models import Customer, Vehicle
 from kedang.customers.selectors import visibility_q
-from kedang.customers.validators import normalize_phone, normalize_plate
+from kedang.customers.validators import is_mobile, normalize_phone, normalize_plate
 
 from .index import compact as compact_key
 from .models import KeyKind, SearchDoc, SearchKey
 
 PER_LOOKUP = 100
+MAX_CHAR = "\U0010ffff"  # key < prefix + MAX_CHAR: every key that starts with prefix
 CJK_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 EXACT_TIER: dict[str, int] = {KeyKind.INITIALS: 1, KeyKind.BIGRAM: 2}
 PREFIX_TIER: dict[str, int] = {KeyKind.INITIALS: 2, KeyKind.BIGRAM: 2}
+# what search_customers loads of a hit's customer: what the box, the results page, the API and
+# Hit (which field matched) use; the other fields are deferred
+HIT_FIELDS = ("id", "name", "archive_no", "kind", "address", "phone_norm", "phone2_norm", "owner_id")
 LABELS = {**dict(KeyKind.choices), "text": _("名称/地址/电话"), "address": _("地址")}
 
 
@@ -44,21 +50,26 @@ class Match:
 
 @dataclass
 class Hit:
+    """A customer found, with what matched. `customer` has HIT_FIELDS loaded (others are deferred:
+    one query each on first use); `plates` are her live vehicles' plates, `owner_name` her
+    account manager as shown."""
+
     customer: Customer
     tier: int
     kind: str
     key: str
+    plates: list[str] = field(default_factory=list)
+    owner_name: str = ""
 
     def __post_init__(self) -> None:
         if self.kind == "text":  # which field holds the fragment
             c = self.customer
-            plates = [v.plate for v in c.vehicles.all() if v.plate]
             for kind, value in (
                 (KeyKind.NAME, c.name),
                 ("address", c.address),
                 (KeyKind.PHONE, c.phone_norm),
                 (KeyKind.PHONE, c.phone2_norm),
-                *((KeyKind.PLATE, p) for p in plates),
+                *((KeyKind.PLATE, p) for p in self.plates),
             ):
                 if value and self.key in value.upper():
                     self.kind, self.key = kind, value
@@ -101,112 +112,221 @@ class Query:
     def exact_keys(self) -> set[str]:
         return {k for k in (self.compact, self.digits, self.plate, self.latin) if k}
 
-
-def _visible_keys(user: User) -> QuerySet[SearchKey]:
-    cond = visibility_q(user, owner_field="owner")
-    return SearchKey.objects.all() if cond is None else SearchKey.objects.filter(cond)
-
-
-def _range(prefix: str) -> dict[str, str]:
-    return {"key__gte": prefix, "key__lt": prefix + "\U0010ffff"}
-
-
-def _fragment_ids(user: User, fragment: str) -> list[int]:
-    """Customers whose name, address, phones or plates contain the fragment (3+ characters)."""
-    cond = visibility_q(user, owner_field="owner")
-    if connection.vendor == "sqlite":
-        sql = "SELECT d.customer_id FROM search_fts f JOIN search_searchdoc d ON d.customer_id = f.rowid WHERE f.text MATCH %s"
-        params: list[str | int] = ['"' + fragment.replace('"', '""') + '"']
-        if cond is not None:
-            scope_sql, scope_params = _owner_sql(user)
-            sql += " AND " + scope_sql
-            params += scope_params
-        sql += f" LIMIT {PER_LOOKUP}"
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            return [row[0] for row in cur.fetchall()]
-    qs = SearchDoc.objects.filter(text__contains=fragment.upper())
-    if cond is not None:
-        qs = qs.filter(cond)
-    return list(qs.values_list("customer_id", flat=True)[:PER_LOOKUP])
+    def fragments(self) -> list[str]:
+        """What to look for inside the fragment text (names, addresses, phones, plates). A number
+        is looked for as its digits (the text holds phones as digits only) unless it is a whole
+        mobile number or longer: then it is a key, and the trigram lookup of a long run of digits
+        (common trigrams, several milliseconds at a million customers) would add nothing."""
+        if self.digits:
+            if is_mobile(self.digits) or len(self.digits) >= 12:
+                return []
+            return [self.digits] if len(self.digits) >= 3 else []
+        return [self.raw.upper()] if len(self.raw) >= 3 else []
 
 
-def _owner_sql(user: User) -> tuple[str, list[str | int]]:
-    """The visibility condition on search_searchdoc d, as SQL (SQLite FTS path)."""
-    from kedang.accounts.roles import Scope
-    from kedang.accounts.selectors import data_scope
+@dataclass(frozen=True)
+class _Scope:
+    """The user's visibility (R-G2) over one index table, as SQL for `find`'s single statement:
+    `tables` is the FROM clause (the table and any join the condition needs), `where` the
+    condition ("" when she sees every customer)."""
 
-    scope = data_scope(user)
-    if scope.scope == Scope.SELF or not scope.department_ids:
-        return "d.owner_id = %s", [user.pk]
-    marks = ",".join("%s" for _ in scope.department_ids)
-    return (
-        f"(d.owner_id = %s OR d.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN ({marks})))",
-        [user.pk, *scope.department_ids],
+    tables: str
+    tables_params: tuple[object, ...]
+    where: str
+    where_params: tuple[object, ...]
+
+    def select(
+        self, columns: str, condition: str, params: list[object], limit: int
+    ) -> tuple[str, list[object]]:
+        where = f"({self.where}) AND {condition}" if self.where else condition
+        sql = f"SELECT {columns} FROM {self.tables} WHERE {where} LIMIT {limit}"
+        return sql, [*self.tables_params, *self.where_params, *params]
+
+
+def _scopes(user: User) -> tuple[_Scope, _Scope] | None:
+    """visibility_q as SQL over SearchKey and SearchDoc (one ORM compilation for both: the two
+    tables have the same owner_id and customer_id columns); None if the user sees nothing."""
+    qn = connection.ops.quote_name
+    key_table, doc_table = qn(SearchKey._meta.db_table), qn(SearchDoc._meta.db_table)
+    cond = visibility_q(user, owner_field="owner", customer_field="customer_id")
+    if cond is None:
+        return _Scope(key_table, (), "", ()), _Scope(doc_table, (), "", ())
+    query = SearchKey.objects.filter(cond).query
+    compiler = query.get_compiler(connection=connection)
+    try:
+        from_parts, from_params = compiler.get_from_clause()
+        where, where_params = compiler.compile(query.where)
+    except EmptyResultSet:
+        return None
+    except FullResultSet:
+        return _Scope(key_table, (), "", ()), _Scope(doc_table, (), "", ())
+    tables = " ".join(from_parts)
+    keys = _Scope(tables, tuple(from_params), where, tuple(where_params))
+    docs = _Scope(
+        tables.replace(key_table, doc_table),
+        keys.tables_params,
+        where.replace(key_table, doc_table),
+        keys.where_params,
     )
+    return keys, docs
+
+
+def _fragment_lookup(scope: _Scope, fragment: str) -> tuple[str, list[object]]:
+    """Customers whose name, address, phones or plates contain the fragment (3+ characters):
+    SQLite FTS5 (trigram), PostgreSQL pg_trgm. Stops at the first PER_LOOKUP rows found."""
+    qn = connection.ops.quote_name
+    doc_id = f"{qn(SearchDoc._meta.db_table)}.{qn('customer_id')}"
+    if connection.vendor == "sqlite":
+        match = '"' + fragment.replace('"', '""') + '"'
+        if not scope.where:  # every indexed customer is visible
+            sql = f"SELECT rowid AS cid, 'text' AS kind, '' AS k FROM search_fts WHERE text MATCH %s LIMIT {PER_LOOKUP}"
+            return sql, [match]
+        # FTS5 drives (CROSS JOIN keeps it the outer loop), so a common fragment stops early
+        # instead of collecting every match first
+        fts = _Scope(
+            f"search_fts CROSS JOIN {scope.tables}", scope.tables_params, scope.where, scope.where_params
+        )
+        return fts.select(
+            f"{doc_id} AS cid, 'text' AS kind, '' AS k",
+            f"search_fts.text MATCH %s AND {doc_id} = search_fts.rowid",
+            [match],
+            PER_LOOKUP,
+        )
+    like = "%" + connection.ops.prep_for_like_query(fragment.upper()) + "%"
+    text = f"{qn(SearchDoc._meta.db_table)}.{qn('text')}"
+    return scope.select(f"{doc_id} AS cid, 'text' AS kind, '' AS k", f"{text} LIKE %s", [like], PER_LOOKUP)
 
 
 def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
-    """The best matches for text, one per customer, best first (before hydration)."""
+    """The best matches for text, one per customer, best first (before hydration).
+
+    One SQL statement: a UNION ALL of index lookups, each stopping at its own LIMIT, joined to
+    the customers for their recent activity. Lookups, in order (n):
+    exact key; prefix of a key; suffix of a VIN or ID number (prefix of its reversed key);
+    2-character name bigram; trigram fragments."""
     q = Query.parse(text)
     if not q.compact:
         return []
-    keys = _visible_keys(user)
-    found: dict[int, Match] = {}
+    scopes = _scopes(user)
+    if scopes is None:
+        return []
+    keys, docs = scopes
+    qn = connection.ops.quote_name
+    table = qn(SearchKey._meta.db_table)
+    cid, kind, key = (f"{table}.{qn(c)}" for c in ("customer_id", "kind", "key"))
+    columns = f"{cid} AS cid, {kind} AS kind, {key} AS k"
+    lookups: list[tuple[str, list[object]]] = []  # (SQL, params) in the order of `tiers`
+    tiers: list[Callable[[str], int]] = []
 
-    def add(customer_id: int, tier: int, kind: str, key: str) -> None:
-        best = found.get(customer_id)
-        if best is None or tier < best.tier:
-            found[customer_id] = Match(customer_id, tier, kind, key)
-
-    exact = q.exact_keys()
-    for cid, kind, key in keys.filter(key__in=exact).values_list("customer_id", "kind", "key")[
-        : PER_LOOKUP * 2
-    ]:
-        add(cid, EXACT_TIER.get(kind, 0), kind, key)
-    for prefix in sorted(exact):
+    exact = sorted(q.exact_keys())
+    marks = ", ".join("%s" for _ in exact)
+    lookups.append(keys.select(columns, f"{key} IN ({marks})", [*exact], PER_LOOKUP * 2))
+    tiers.append(lambda k: EXACT_TIER.get(k, 0))
+    for prefix in exact:
         if (len(prefix) < 2 and not CJK_ONLY.match(prefix)) or (prefix.isdigit() and len(prefix) < 4):
             continue
-        rows = keys.filter(**_range(prefix)).exclude(kind=KeyKind.BIGRAM).exclude(key=prefix)
-        for cid, kind, key in rows.values_list("customer_id", "kind", "key")[:PER_LOOKUP]:
-            add(cid, PREFIX_TIER.get(kind, 1), kind, key)
+        # strictly greater: the exact key itself was the first lookup
+        lookups.append(
+            keys.select(
+                columns,
+                f"{key} > %s AND {key} < %s AND {kind} <> %s",
+                [prefix, prefix + MAX_CHAR, KeyKind.BIGRAM.value],
+                PER_LOOKUP,
+            )
+        )
+        tiers.append(lambda k: PREFIX_TIER.get(k, 1))
     if len(q.compact) >= 4:  # the last characters of a VIN (6+) or an ID number (4+)
         reversed_key = q.compact[::-1]
-        kinds = [KeyKind.ID_REVERSED] + ([KeyKind.VIN_REVERSED] if len(q.compact) >= 6 else [])
-        rows = keys.filter(kind__in=kinds, **_range(reversed_key))
-        for cid, kind, key in rows.values_list("customer_id", "kind", "key")[:PER_LOOKUP]:
-            add(cid, 1, kind, key)
+        kinds = [KeyKind.ID_REVERSED.value] + ([KeyKind.VIN_REVERSED.value] if len(q.compact) >= 6 else [])
+        kind_marks = ", ".join("%s" for _ in kinds)
+        lookups.append(
+            keys.select(
+                columns,
+                f"{key} >= %s AND {key} < %s AND {kind} IN ({kind_marks})",
+                [reversed_key, reversed_key + MAX_CHAR, *kinds],
+                PER_LOOKUP,
+            )
+        )
+        tiers.append(lambda k: 1)
     if len(q.compact) == 2 and CJK_ONLY.match(q.compact):
-        rows = keys.filter(key=q.compact, kind=KeyKind.BIGRAM)
-        for cid in rows.values_list("customer_id", flat=True)[:PER_LOOKUP]:
-            add(cid, 2, KeyKind.BIGRAM, q.compact)
-    fragments = {f for f in (q.raw.upper(), q.digits) if len(f) >= 3}
+        lookups.append(
+            keys.select(columns, f"{key} = %s AND {kind} = %s", [q.compact, KeyKind.BIGRAM.value], PER_LOOKUP)
+        )
+        tiers.append(lambda k: 2)
+    fragments = q.fragments()
+    text_keys: dict[int, str] = {}  # lookup number → the fragment it looked for
     for fragment in fragments:
-        for cid in _fragment_ids(user, fragment):
-            add(cid, 2, "text", fragment)
-    if not found:
-        return []
-    recency = dict(
-        Customer.objects.filter(pk__in=list(found), deleted_at__isnull=True).values_list("pk", "updated_at")
+        text_keys[len(lookups)] = fragment
+        lookups.append(_fragment_lookup(docs, fragment))
+        tiers.append(lambda k: 2)
+
+    union = " UNION ALL ".join(
+        f"SELECT {n} AS n, l{n}.* FROM ({sql}) l{n}" for n, (sql, _) in enumerate(lookups)
     )
-    ranked = sorted(
-        (m for m in found.values() if m.customer_id in recency),
-        key=lambda m: (m.tier, -recency[m.customer_id].timestamp(), m.customer_id),
+    customer = qn(Customer._meta.db_table)
+    sql = (
+        f"SELECT u.n, u.cid, u.kind, u.k, c.{qn('updated_at')} FROM ({union}) u "
+        f"JOIN {customer} c ON c.{qn('id')} = u.cid WHERE c.{qn('deleted_at')} IS NULL"
     )
+    with connection.cursor() as cur:
+        cur.execute(sql, [p for _, params in lookups for p in params])  # type: ignore[misc]
+        rows = cur.fetchall()
+    rows.sort(key=lambda r: r[0])  # lookup order decides between keys of the same tier
+
+    found: dict[int, Match] = {}
+    recency: dict[int, object] = {}
+    for n, customer_id, row_kind, row_key, updated_at in rows:
+        tier = tiers[n](row_kind)
+        best = found.get(customer_id)
+        if best is None or tier < best.tier:
+            found[customer_id] = Match(customer_id, tier, row_kind, text_keys.get(n, row_key))
+        recency[customer_id] = updated_at
+    # tier, then recent activity (newest first), then id; sorts are stable
+    ranked = sorted(found.values(), key=lambda m: m.customer_id)
+    ranked.sort(key=lambda m: recency[m.customer_id], reverse=True)  # type: ignore[arg-type, return-value]
+    ranked.sort(key=lambda m: m.tier)
     return ranked[:limit]
 
 
 def search_customers(user: User, text: str, *, limit: int = 20) -> list[Hit]:
-    """Hydrated hits for the search box and the API."""
+    """Hydrated hits for the search box and the API: two plain queries (the customers with their
+    owners' names, their live vehicles' plates), no per-row ORM work."""
     matches = find(user, text, limit=limit)
-    customers = (
-        Customer.objects.select_related("owner")
-        .prefetch_related("vehicles")
-        .in_bulk([m.customer_id for m in matches])
-    )
-    return [
-        Hit(customers[m.customer_id], m.tier, m.kind, m.key) for m in matches if m.customer_id in customers
-    ]
+    if not matches:
+        return []
+    qn = connection.ops.quote_name
+    ids = [m.customer_id for m in matches]
+    marks = ", ".join("%s" for _ in ids)
+    # from_db takes the loaded values in the model's field order
+    names = [f.attname for f in Customer._meta.concrete_fields if f.attname in HIT_FIELDS]
+    columns = ", ".join(f"c.{qn(name)}" for name in names)  # these columns are named as their fields
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {columns}, u.{qn('display_name')}, u.{qn('username')} "
+            f"FROM {qn(Customer._meta.db_table)} c JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = c.{qn('owner_id')} "
+            f"WHERE c.{qn('id')} IN ({marks})",
+            ids,
+        )
+        rows = cur.fetchall()
+        cur.execute(
+            f"SELECT {qn('customer_id')}, {qn('plate')} FROM {qn(Vehicle._meta.db_table)} "
+            f"WHERE {qn('customer_id')} IN ({marks}) AND {qn('deleted_at')} IS NULL AND {qn('plate')} <> '' "
+            f"ORDER BY {qn('delivery_date')} DESC, {qn('id')} DESC",
+            ids,
+        )
+        plates: dict[int, list[str]] = {}
+        for customer_id, plate in cur.fetchall():
+            plates.setdefault(customer_id, []).append(plate)
+    found: dict[int, tuple[Customer, str]] = {}
+    for row in rows:
+        customer = Customer.from_db(connection.alias, names, row[: len(names)])
+        found[customer.pk] = (customer, row[-2] or row[-1])
+    hits = []
+    for m in matches:
+        if m.customer_id in found:
+            customer, owner_name = found[m.customer_id]
+            hits.append(Hit(customer, m.tier, m.kind, m.key, plates.get(m.customer_id, []), owner_name))
+    return hits
 
 
 def filter_customers_by_text(

@@ -16,14 +16,29 @@ MENU: list[tuple[StrOrPromise, list[tuple[StrOrPromise, str, str | None]]]] = [
     (_("工作台"), [(_("工作台"), "bi-speedometer2", "home")]),
     (
         _("客户档案"),
-        [(_("客户档案"), "bi-people", "customer_list"), (_("新建档案"), "bi-person-plus", "customer_create")],
+        [
+            (_("客户档案"), "bi-people", "customer_list"),
+            (_("新建档案"), "bi-person-plus", "customer_create"),
+            (_("导入客户"), "bi-upload", "import_home"),
+        ],
     ),
-    (_("回访"), [(_("回访任务"), "bi-telephone", None)]),
+    (
+        _("回访"),
+        [
+            (_("回访任务"), "bi-telephone", "task_list"),
+            (_("回访报表"), "bi-graph-up", "followup_reports"),
+            (_("二三级回访"), "bi-shuffle", "followup_samples"),
+            (_("资料交接"), "bi-box-arrow-in-down", "handover"),
+        ],
+    ),
     (_("关怀提醒"), [(_("关怀提醒"), "bi-gift", None)]),
     (_("投诉"), [(_("投诉处理"), "bi-exclamation-octagon", None)]),
     (_("合同回款"), [(_("合同回款"), "bi-cash-coin", None)]),
     (_("统计分析"), [(_("统计分析"), "bi-bar-chart", None)]),
-    (_("档案管理"), [(_("审批与回收站"), "bi-archive", None)]),
+    (
+        _("档案管理"),
+        [(_("审批与回收站"), "bi-archive", "governance"), (_("纸质档案"), "bi-box-seam", "paper")],
+    ),
     (_("系统设置"), [(_("系统设置"), "bi-gear", "admin:index")]),
 ]
 

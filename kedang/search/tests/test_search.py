@@ -185,6 +185,22 @@ def test_account_manager_never_finds_anothers_customer(world: dict[str, Any], us
     assert seen and Customer.objects.filter(pk__in=seen).exclude(owner=users["am2"]).count() == 0
 
 
+def test_department_scope_finds_its_departments_customers_only(
+    world: dict[str, Any], users: dict[str, User]
+) -> None:
+    """A department scope joins the owners in the index lookups (keys and fragments alike)."""
+    from kedang.accounts.models import RoleSetting
+    from kedang.accounts.roles import Scope
+
+    RoleSetting.objects.filter(group__name="sales_manager").update(scope=Scope.DEPARTMENT)
+    manager = User.objects.get(pk=users["sales_manager"].pk)  # 销售一部, as account_manager; am2 is not
+    for q in ("张", "zhang", "北京市朝阳区", "5678", "002X", "京A"):
+        ids = [m.customer_id for m in find(manager, q, limit=100)]
+        owners = set(Customer.objects.filter(pk__in=ids).values_list("owner__username", flat=True))
+        assert owners == {"account_manager"}, (q, owners)
+    assert find(manager, "13812345678")[0].customer_id == world["target"].pk
+
+
 def test_index_follows_create_edit_delete_and_rebuild(
     users: dict[str, User], make_customer: Callable[..., Any]
 ) -> None:

@@ -47,3 +47,19 @@ document.addEventListener("click", (e) => {
   });
   document.addEventListener("click", (e) => { if (!form.contains(e.target)) box.innerHTML = ""; });
 })();
+// Signature pad (filing sign-off): draw with mouse, pen or finger; the PNG goes with the form.
+(function () {
+  const canvas = document.getElementById("kd-signature");
+  if (!canvas) return;
+  const ctx = canvas.getContext("2d");
+  const data = document.getElementById("kd-signature-data");
+  let drawing = false, drawn = false;
+  ctx.lineWidth = 2; ctx.lineCap = "round"; ctx.strokeStyle = "#111";
+  const at = (e) => { const r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  canvas.addEventListener("pointerdown", (e) => { drawing = true; ctx.beginPath(); ctx.moveTo(...at(e)); });
+  canvas.addEventListener("pointermove", (e) => { if (!drawing) return; ctx.lineTo(...at(e)); ctx.stroke(); drawn = true; });
+  window.addEventListener("pointerup", () => { if (drawing && drawn) data.value = canvas.toDataURL("image/png"); drawing = false; });
+  document.getElementById("kd-signature-clear").addEventListener("click", () => {
+    ctx.clearRect(0, 0, canvas.width, canvas.height); data.value = ""; drawn = false;
+  });
+})();

@@ -1,0 +1,108 @@
+"""Shared pieces of the archive services: field lists, archive numbers, validation helpers, access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
+from django.http import Http404
+from django.utils import timezone, translation
+
+from kedang.accounts.models import User
+from kedang.accounts.selectors import can_write
+
+from ..models import (
+    ArchiveSequence,
+    Customer,
+    CustomerKind,
+    Record,
+)
+from ..selectors import visible_customers
+
+CUSTOMER_FIELDS = (
+    "kind name phone phone2 id_number uscc gender birthday birthday_is_lunar address email legal_representative "
+    "owner tier tags source since notes market_area business_scope capacity credit_rating"
+).split()
+
+
+VEHICLE_FIELDS = (
+    "vin plate model color delivery_date invoice_date via_secondary_dealer insurance_expiry inspection_due "
+    "maintenance_cycle_months maintenance_due"
+).split()
+
+
+def archive_no_next(*, kind: str, today: dt.date | None = None) -> str:
+    """The next archive number under the configured pattern. Must run inside the caller's transaction:
+    the sequence row stays locked until it commits, so concurrent creators queue and never share a number."""
+    today = today or timezone.localdate()
+    pattern: str = settings.KEDANG_ARCHIVE_NO_PATTERN
+    fields = {"year": today.year, "kind": "C" if kind == CustomerKind.COMPANY else "P"}
+    key = pattern.split("{seq")[0].format(**fields)
+    for _ in range(3):
+        if ArchiveSequence.objects.filter(key=key).update(last=F("last") + 1):
+            last = ArchiveSequence.objects.values_list("last", flat=True).get(key=key)
+            return pattern.format(seq=last, **fields)
+        try:
+            with transaction.atomic():
+                ArchiveSequence.objects.create(key=key, last=0)
+        except IntegrityError:
+            pass  # another transaction created it first: increment that one
+    raise RuntimeError(f"could not allocate an archive number for {key}")
+
+
+def _errors_add(errors: dict[str, list[ValidationError]], name: str, exc: ValidationError) -> None:
+    errors.setdefault(name, []).extend(exc.error_list)
+
+
+def _clean(
+    errors: dict[str, list[ValidationError]], data: dict[str, Any], name: str, fn: Callable[[str], str]
+) -> None:
+    value = data.get(name)
+    if value in (None, ""):
+        data[name] = ""
+        return
+    try:
+        data[name] = fn(str(value))
+    except ValidationError as exc:
+        _errors_add(errors, name, exc)
+
+
+def _customer_for_write(actor: User, customer_id: int, *, lock: bool) -> Customer:
+    """The visible customer (locked for update if asked), or 404 as for one that does not exist;
+    403 when the actor's role is read-only."""
+    qs = visible_customers(actor)
+    if lock:
+        qs = qs.select_for_update()
+    customer = qs.filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("客户不存在")
+    _require_write(actor)
+    return customer
+
+
+def _labels(model: type[Model], names: Iterable[str]) -> str:
+    """Field labels for a timeline title: stored data, so always in the archive's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return "、".join(str(getattr(model._meta.get_field(n), "verbose_name", n)) for n in names)
+
+
+def _require_write(actor: User) -> None:
+    if not can_write(actor):
+        raise PermissionDenied("当前角色只读，不能修改客户档案")
+
+
+def _record(customer: Customer, actor: User, kind: str, title: str, body: str = "", **extra: Any) -> Record:
+    return Record.objects.create(
+        customer=customer,
+        kind=kind,
+        title=title,
+        body=body,
+        occurred_on=extra.pop("occurred_on", timezone.localdate()),
+        created_by=actor,
+        **extra,
+    )

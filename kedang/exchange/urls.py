@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("imports/", views.import_home, name="import_home"),
+    path("imports/template.xlsx", views.import_template, name="import_template"),
+    path("imports/<int:job_id>/", views.import_job, name="import_job"),
+    path("imports/<int:job_id>/mapping/", views.import_mapping, name="import_mapping"),
+    path("imports/<int:job_id>/start/", views.import_start, name="import_start"),
+    path("imports/<int:job_id>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:job_id>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("exports/customers/", views.customers_export, name="customers_export"),
+    path("forms/customer/<int:customer_id>.pdf", views.customer_form, name="customer_form_pdf"),
+]

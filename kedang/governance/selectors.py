@@ -1,0 +1,81 @@
+"""Reads for governance pages: requests awaiting a decision, one's own requests, the recycle bin."""
+
+from __future__ import annotations
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import QuerySet
+
+from kedang.accounts.models import User
+from kedang.accounts.selectors import is_manager
+from kedang.customers.models import Customer
+from kedang.customers.selectors import visibility_q
+
+from .filing import FILING_SUPERVISORS, can_approve_changes
+from .models import AccessRequest, ChangeRequest, RecycleBinEntry, RequestStatus
+from .services import can_approve_access
+
+
+def pending_access_requests(user: User) -> QuerySet[AccessRequest]:
+    if not can_approve_access(user):
+        return AccessRequest.objects.none()
+    return AccessRequest.objects.filter(status=RequestStatus.PENDING).select_related(
+        "requester", "requester__department", "customer", "customer__owner"
+    )
+
+
+def my_access_requests(user: User) -> QuerySet[AccessRequest]:
+    return AccessRequest.objects.filter(requester=user).select_related("customer", "decided_by")[:50]
+
+
+def recycle_bin(user: User) -> QuerySet[RecycleBinEntry]:
+    """Entries waiting to be purged, of customers within the manager's scope (managers only)."""
+    if not is_manager(user):
+        return RecycleBinEntry.objects.none()
+    qs = RecycleBinEntry.objects.filter(restored_at__isnull=True).select_related("deleted_by")
+    cond = visibility_q(user, owner_field="customer__owner", customer_field="customer_id")
+    return qs if cond is None else qs.filter(cond)
+
+
+def pending_changes(user: User) -> QuerySet[ChangeRequest]:
+    """Proposed changes to filed archives awaiting this approver."""
+    if not can_approve_changes(user):
+        return ChangeRequest.objects.none()
+    return ChangeRequest.objects.filter(status=RequestStatus.PENDING).select_related("customer", "requester")
+
+
+def change_rows(req: ChangeRequest) -> list[tuple[str, str, str]]:
+    """(label, before, after) for the reviewer."""
+    from kedang.customers.models import Customer
+
+    rows = []
+    for name, after in req.changes.items():
+        try:
+            label = str(getattr(Customer._meta.get_field(name), "verbose_name", name))
+        except FieldDoesNotExist:
+            label = name
+        before = req.before.get(name, "")
+        if before != after:
+            rows.append((label, _text(before), _text(after)))
+    return rows
+
+
+def _text(value: object) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def filings_awaiting(user: User) -> QuerySet[Customer]:
+    """Archives submitted for filing, awaiting a supervisor other than their handler."""
+    from kedang.customers.selectors import visible_customers
+
+    if user.role not in FILING_SUPERVISORS:
+        return Customer.objects.none()
+    return (
+        visible_customers(user)
+        .filter(filing_submitted_at__isnull=False, filed_at__isnull=True)
+        .exclude(filing_handler=user)
+        .select_related("filing_handler", "owner")
+    )
