@@ -51,6 +51,8 @@ class DailyResult:
     events_from_vehicles: int = 0
     expired: int = 0
     escalated: int = 0
+    purged: int = 0  # recycle-bin entries whose 30 days were up (R-G4)
+    overdue_loans: int = 0  # paper boxes lent and not back (R-G8)
     seconds: float = 0.0
 
     @property
@@ -273,6 +275,13 @@ def daily_run(
                 "seconds": round(result.seconds, 3),
             },
         )
+    # governance's part of the daily job, each idempotent and in its own transactions
+    from kedang.governance.paper import overdue_loans
+    from kedang.governance.services import recycle_bin_purge
+
+    end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    result.purged = recycle_bin_purge(now=end_of_day)
+    result.overdue_loans = overdue_loans(day).count()
     return result
 
 

@@ -79,3 +79,23 @@ def filings_awaiting(user: User) -> QuerySet[Customer]:
         .exclude(filing_handler=user)
         .select_related("filing_handler", "owner")
     )
+
+
+def awaiting_me(user: User) -> dict[str, int]:
+    """What waits for this user's decision (the home page's 待审批 card, R-H1), and her overdue loans."""
+    from django.utils import timezone
+
+    from .models import Loan, LoanStatus
+    from .paper import is_archive_keeper
+
+    counts = {
+        "access": pending_access_requests(user).count(),
+        "changes": pending_changes(user).count(),
+        "filings": filings_awaiting(user).count(),
+        "loans": Loan.objects.filter(status=LoanStatus.REQUESTED).count() if is_archive_keeper(user) else 0,
+    }
+    overdue = Loan.objects.filter(status=LoanStatus.LENT, due_date__lt=timezone.localdate())
+    counts["total"] = sum(counts.values())
+    counts["my_overdue_loans"] = overdue.filter(borrower=user).count()
+    counts["overdue_loans"] = overdue.count() if is_archive_keeper(user) else 0
+    return counts

@@ -8,12 +8,13 @@ from kedang.accounts.selectors import can_write
 from kedang.agenda.views import home_context
 from kedang.customers.models import Record
 from kedang.customers.selectors import customer_counts, visible_customers
+from kedang.governance.selectors import awaiting_me
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """工作台 (R-H1): today's follow-up calls (agenda), recent customers and activity. Care, complaints and
-    approvals join here as their modules land."""
+    approvals (governance) are here; care and complaints join as their modules land."""
     user = request.user
     assert isinstance(user, User)
     visible = visible_customers(user)
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("customer", "created_by")
         .order_by("-created_at")[:12],
         "can_create": can_write(user),
+        "awaiting": awaiting_me(user),
         **home_context(user, today),
     }
     return render(request, "web/home.html", context)

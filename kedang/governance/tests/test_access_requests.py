@@ -98,3 +98,13 @@ def test_api_request_and_approve(users: dict[str, User], theirs: Any, client: Cl
     assert call("am2", "get", f"/customers/{theirs.pk}").status_code == 200
     again = call("sales_manager", "post", f"/access-requests/{r.json()['id']}/approve")
     assert again.status_code == 409
+
+
+def test_the_approver_sees_the_request_on_her_home_page(
+    users: dict[str, User], theirs: Any, login: Callable[[str], Client]
+) -> None:
+    services.access_request_create(actor=users["am2"], customer_id=theirs.pk, reason="续保", days=3)
+    page = login("sales_manager").get(reverse("home"))
+    assert page.context["awaiting"]["access"] == 1 and page.context["awaiting"]["total"] == 1
+    assert 'id="count-awaiting">1<' in page.content.decode()
+    assert login("cs_agent").get(reverse("home")).context["awaiting"]["total"] == 0

@@ -145,3 +145,19 @@ def test_recycle_bin_api(users: dict[str, User], full_customer: Any, client: Cli
     assert call("account_manager", "get", "/recycle-bin").json()["items"] == []
     assert call("general_manager", "post", f"/recycle-bin/{items[0]['id']}/restore").status_code == 200
     assert call("account_manager", "get", f"/customers/{full_customer.pk}").status_code == 200
+
+
+def test_run_daily_purges_what_has_waited_30_days(users: dict[str, User], full_customer: Any) -> None:
+    import datetime as dt
+    import io
+
+    from django.core.management import call_command
+
+    customers.customer_delete(actor=users["general_manager"], customer_id=full_customer.pk, reason="测试")
+    today = timezone.localdate()
+    out = io.StringIO()
+    call_command("run_daily", "--date", str(today + dt.timedelta(days=29)), "--no-catch-up", stdout=out)
+    assert Customer.objects.filter(pk=full_customer.pk).exists()
+    call_command("run_daily", "--date", str(today + dt.timedelta(days=30)), "--no-catch-up", stdout=out)
+    assert not Customer.objects.filter(pk=full_customer.pk).exists()
+    assert "回收站到期彻底删除：1" in out.getvalue()
