@@ -30,6 +30,7 @@ from .index import compact as compact_key
 from .models import KeyKind, SearchDoc, SearchKey
 
 PER_LOOKUP = 100
+DOC_OWNER_INDEX = "search_doc_owner_idx"  # SearchDoc.Meta.indexes
 MAX_CHAR = "\U0010ffff"  # key < prefix + MAX_CHAR: every key that starts with prefix
 CJK_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 EXACT_TIER: dict[str, int] = {KeyKind.INITIALS: 1, KeyKind.BIGRAM: 2}
@@ -182,10 +183,11 @@ def _fragment_lookup(scope: _Scope, fragment: str) -> tuple[str, list[object]]:
             sql = f"SELECT rowid AS cid, 'text' AS kind, '' AS k FROM search_fts WHERE text MATCH %s LIMIT {PER_LOOKUP}"
             return sql, [match]
         # FTS5 drives (CROSS JOIN keeps it the outer loop), so a common fragment stops early
-        # instead of collecting every match first
-        fts = _Scope(
-            f"search_fts CROSS JOIN {scope.tables}", scope.tables_params, scope.where, scope.where_params
-        )
+        # instead of collecting every match first; each match's owner is read from the narrow
+        # (customer, owner) index, not from the table row
+        doc_table = qn(SearchDoc._meta.db_table)
+        tables = scope.tables.replace(doc_table, f"{doc_table} INDEXED BY {qn(DOC_OWNER_INDEX)}", 1)
+        fts = _Scope(f"search_fts CROSS JOIN {tables}", scope.tables_params, scope.where, scope.where_params)
         return fts.select(
             f"{doc_id} AS cid, 'text' AS kind, '' AS k",
             f"search_fts.text MATCH %s AND {doc_id} = search_fts.rowid",

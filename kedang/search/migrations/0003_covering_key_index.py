@@ -18,4 +18,8 @@ class Migration(migrations.Migration):
             model_name='searchkey',
             index=models.Index(fields=['key', 'kind', 'owner', 'customer'], name='search_key_covering_idx'),
         ),
+        migrations.AddIndex(
+            model_name='searchdoc',
+            index=models.Index(fields=['customer', 'owner'], name='search_doc_owner_idx'),
+        ),
     ]

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "重建客户检索索引"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--batch", type=int, default=20000, help="每批客户数")
+        parser.add_argument("--batch", type=int, default=50000, help="每批客户数")
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
