@@ -222,13 +222,17 @@ def box_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def loan_request(request: HttpRequest, box_id: int) -> HttpResponse:
-    due = parse_cn_date(request.POST.get("due_date", "") or "") if request.POST.get("due_date") else None
+    try:
+        # a date that does not exist (2026-02-30) is reported like a missing one: by the service, on due_date
+        due = parse_cn_date(request.POST.get("due_date", ""))
+    except ValueError:
+        due = None
     try:
         paper_svc.loan_request(
             actor=_user(request), box_id=box_id, purpose=request.POST.get("purpose", ""), due_date=due
         )
-    except (ValidationError, ValueError) as exc:
-        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else "日期不正确")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, "已提交借阅申请，等待档案管理员审批")
     return redirect("paper_box", box_id)

@@ -121,3 +121,14 @@ def test_paper_page_shows_requests_to_the_archivist(
     assert response.status_code == 302
     page = login("archivist").get(reverse("paper")).content.decode()
     assert "查合同" in page and "B9" in page
+
+
+def test_a_due_date_that_does_not_exist_is_refused_not_a_server_error(
+    users: dict[str, User], login: Callable[[str], Client]
+) -> None:
+    box = paper.box_create(actor=users["archivist"], code="B10", cabinet="1", shelf="1")
+    response = login("cs_agent").post(
+        reverse("loan_request", args=[box.pk]), {"purpose": "查", "due_date": "2026-02-30"}
+    )
+    assert response.status_code == 302
+    assert not Loan.objects.exists()
