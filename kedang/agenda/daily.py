@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,17 @@ from .models import (
 from .rules import round_robin_agents
 from .workdays import month_anchors
 
+# Other modules' parts of the daily job: (label, function(day) -> count), run in order after the
+# follow-up rules, each in its own transaction and idempotent. Apps register theirs in AppConfig.ready().
+DAILY_PARTS: list[tuple[str, Callable[[dt.date], int]]] = []
+
+
+def register_daily(label: str, part: Callable[[dt.date], int]) -> None:
+    """Add `part` to the daily job under `label` (once: a second registration of a label replaces it)."""
+    DAILY_PARTS[:] = [(name, fn) for name, fn in DAILY_PARTS if name != label]
+    DAILY_PARTS.append((label, part))
+
+
 # A run after a long pause catches up at most this many days (older due dates are not back-filled).
 MAX_CATCH_UP_DAYS = 62
 ONE_DAY = dt.timedelta(days=1)
@@ -53,6 +65,8 @@ class DailyResult:
     escalated: int = 0
     purged: int = 0  # recycle-bin entries whose 30 days were up (R-G4)
     overdue_loans: int = 0  # paper boxes lent and not back (R-G8)
+    # what each module's part of the job did (see `register_daily`), by its label, e.g. {"care": 12}
+    parts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -282,6 +296,9 @@ def daily_run(
     end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
     result.purged = recycle_bin_purge(now=end_of_day)
     result.overdue_loans = overdue_loans(day).count()
+    for label, part in DAILY_PARTS:
+        with transaction.atomic():
+            result.parts[label] = part(day)
     return result
 
 

@@ -49,6 +49,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  逾期上报经理：{result.escalated}")
         self.stdout.write(f"  回收站到期彻底删除：{result.purged}")
         self.stdout.write(f"  纸质档案借阅逾期未还：{result.overdue_loans}")
+        for label, n in result.parts.items():
+            self.stdout.write(f"  {label}：{n}")
         missing = uncovered_years({result.date.year, (result.date + dt.timedelta(days=90)).year})
         if missing:
             years = "、".join(str(y) for y in missing)
