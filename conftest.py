@@ -118,6 +118,28 @@ def login(client: Client, users: dict[str, User]) -> Callable[[str], Client]:
 
 
 @pytest.fixture
+def api(client: Client, users: dict[str, User]) -> Callable[..., Any]:
+    """api(who, method, path, body=None) → response, authenticated with a bearer token of users[who]."""
+    import json
+
+    from kedang.accounts.services import token_issue
+
+    tokens: dict[str, str] = {}
+
+    def call(who: str, method: str, path: str, body: Any = None) -> Any:
+        if who not in tokens:
+            token = token_issue(username=users[who].username, password=PASSWORD)
+            assert token
+            tokens[who] = token
+        kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {tokens[who]}"}}
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        return getattr(client, method)(f"/api/v1{path}", **kwargs)
+
+    return call
+
+
+@pytest.fixture
 def make_vehicle(users: dict[str, User]) -> Callable[..., Any]:
     """make_vehicle(customer, **fields) → a vehicle with a fresh valid VIN, created through the service."""
     import random

@@ -103,6 +103,7 @@ def _register_routers() -> None:
     from kedang.exchange.api import router as exchange_router
     from kedang.followups.api import router as followups_router
     from kedang.governance.api import router as governance_router
+    from kedang.privacy.api import router as privacy_router
     from kedang.search.api import router as search_router
 
     api.add_router("", accounts_router)
@@ -112,6 +113,7 @@ def _register_routers() -> None:
     api.add_router("", search_router)
     api.add_router("", exchange_router)
     api.add_router("", governance_router)
+    api.add_router("", privacy_router)
 
 
 _register_routers()

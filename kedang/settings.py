@@ -43,7 +43,24 @@ def _local_secret_key() -> str:
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = env("SECRET_KEY") or _local_secret_key()
-KEDANG_FIELD_KEY = env("KEDANG_FIELD_KEY")
+
+
+def _local_field_key() -> str:
+    """The key that encrypts ID numbers at rest, kept under var/ when KEDANG_FIELD_KEY is not set (a local
+    or demo installation). Production sets KEDANG_FIELD_KEY and keeps a copy apart from the backups:
+    without it the ID numbers cannot be read back."""
+    path = VAR_DIR / "field_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+KEDANG_FIELD_KEY = env("KEDANG_FIELD_KEY") or _local_field_key()
+# behind a reverse proxy that sets X-Forwarded-For: trust it for the client address (access log, lockout)
+KEDANG_TRUST_PROXY = env_bool("KEDANG_TRUST_PROXY")
+# erasures (data-subject requests) are also appended here, outside the database, to survive a restore
+KEDANG_ERASURE_LEDGER = Path(env("KEDANG_ERASURE_LEDGER") or VAR_DIR / "erasure-ledger.jsonl")
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -63,6 +80,7 @@ INSTALLED_APPS = [
     "kedang.agenda",
     "kedang.followups",
     "kedang.exchange",
+    "kedang.privacy",
     "kedang.web",
     "huey.contrib.djhuey",
 ]
@@ -75,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kedang.privacy.middleware.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

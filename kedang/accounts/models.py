@@ -82,6 +82,10 @@ class RoleSetting(models.Model):
     scope = models.CharField(_("数据范围"), max_length=20, choices=Scope.choices, default=Scope.SELF)
     departments = models.ManyToManyField(Department, verbose_name=_("自定义部门"), blank=True)
     read_only = models.BooleanField(_("只读"), default=False)
+    # masking (R-G7): what the role sees in clear; the rest is shown masked
+    sees_phone = models.BooleanField(_("显示完整电话"), default=False)
+    sees_id_number = models.BooleanField(_("显示完整身份证号"), default=False)
+    may_unmask = models.BooleanField(_("可凭事由查看单个完整值"), default=False)
 
     class Meta:
         verbose_name = _("角色数据范围")

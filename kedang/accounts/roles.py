@@ -47,5 +47,20 @@ DEFAULT_SCOPES: dict[str, tuple[str, bool]] = {
     Role.ADMIN: (Scope.ALL, False),
 }
 
+# What a role sees in clear (R-G7): (phones, ID numbers, may unmask one value with a reason). The others see
+# 138****1234 and 110105**********2X. Customer service calls customers, so it sees phones; ID numbers are
+# for the people who sign contracts with the customer.
+DEFAULT_MASKING: dict[str, tuple[bool, bool, bool]] = {
+    Role.GENERAL_MANAGER: (True, True, True),
+    Role.SALES_MANAGER: (True, True, True),
+    Role.CS_MANAGER: (True, True, True),
+    Role.CS_AGENT: (True, False, True),
+    Role.ACCOUNT_MANAGER: (True, True, True),
+    Role.FINANCE: (False, False, False),
+    Role.ARCHIVIST: (False, False, True),
+    Role.AUDITOR: (False, False, False),
+    Role.ADMIN: (False, False, False),
+}
+
 # Roles that may hand a customer to another account manager and delete customers.
 MANAGER_ROLES = frozenset({Role.GENERAL_MANAGER, Role.SALES_MANAGER, Role.CS_MANAGER, Role.ADMIN})

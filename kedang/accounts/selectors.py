@@ -15,6 +15,9 @@ class DataScope:
     scope: str | None  # None: the user has no role and sees nothing
     read_only: bool
     department_ids: frozenset[int]
+    sees_phone: bool = False
+    sees_id_number: bool = False
+    may_unmask: bool = False
 
 
 def data_scope(user: User | AnonymousUser) -> DataScope:
@@ -33,7 +36,14 @@ def data_scope(user: User | AnonymousUser) -> DataScope:
                 dept_ids = user.department.descendant_ids()
             elif setting.scope == Scope.CUSTOM:
                 dept_ids = {d.pk for d in setting.departments.all()}
-            result = DataScope(setting.scope, setting.read_only, frozenset(dept_ids))
+            result = DataScope(
+                setting.scope,
+                setting.read_only,
+                frozenset(dept_ids),
+                setting.sees_phone,
+                setting.sees_id_number,
+                setting.may_unmask,
+            )
     user._kedang_scope = result  # type: ignore[union-attr]
     return result
 

@@ -15,14 +15,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ApiToken, Department, RoleSetting, User
-from .roles import DEFAULT_SCOPES, Role
+from .roles import DEFAULT_MASKING, DEFAULT_SCOPES, Role
 
 
 def roles_ensure() -> None:
     """Create the role groups and their default data scopes if missing (idempotent)."""
     for code, (scope, read_only) in DEFAULT_SCOPES.items():
         group, _ = Group.objects.get_or_create(name=code)
-        RoleSetting.objects.get_or_create(group=group, defaults={"scope": scope, "read_only": read_only})
+        phone, id_number, unmask = DEFAULT_MASKING[code]
+        RoleSetting.objects.get_or_create(
+            group=group,
+            defaults={
+                "scope": scope,
+                "read_only": read_only,
+                "sees_phone": phone,
+                "sees_id_number": id_number,
+                "may_unmask": unmask,
+            },
+        )
 
 
 @transaction.atomic

@@ -15,6 +15,8 @@ from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from kedang.accounts.models import User
+from kedang.privacy import masking
+from kedang.privacy.access_log import log_access
 
 from .models import Customer, Vehicle
 from .selectors import customer_list, get_customer_for_user, get_vehicle_for_user
@@ -212,8 +214,9 @@ def _actor(request: HttpRequest) -> User:
     return user
 
 
-def _customer_out(customer: Customer, *, vehicle_ids: list[int] | None = None) -> dict[str, Any]:
-    """The customer as SPEC §14 names it. Uses prefetched tags and vehicles when the list selector gave them."""
+def _customer_out(customer: Customer, user: User, *, vehicle_ids: list[int] | None = None) -> dict[str, Any]:
+    """The customer as SPEC §14 names it, phones and ID number masked for roles that don't see them (R-G7).
+    Uses prefetched tags and vehicles when the list selector gave them."""
     if vehicle_ids is None:
         vehicle_ids = sorted(v.pk for v in customer.vehicles.all())
     return {
@@ -221,9 +224,9 @@ def _customer_out(customer: Customer, *, vehicle_ids: list[int] | None = None) -
         "archive_no": customer.archive_no,
         "kind": customer.kind,
         "name": customer.name,
-        "phone": customer.phone,
-        "phone2": customer.phone2,
-        "id_number": customer.id_number,
+        "phone": masking.shown(user, "phone", customer.phone),
+        "phone2": masking.shown(user, "phone", customer.phone2),
+        "id_number": masking.shown(user, "id_number", customer.id_number),
         "uscc": customer.uscc,
         "gender": customer.gender,
         "birthday": customer.birthday,
@@ -248,9 +251,9 @@ def _customer_out(customer: Customer, *, vehicle_ids: list[int] | None = None) -
     }
 
 
-def _customer_detail(customer: Customer) -> dict[str, Any]:
+def _customer_detail(customer: Customer, user: User) -> dict[str, Any]:
     ids = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("id").values_list("id", flat=True))
-    return _customer_out(customer, vehicle_ids=ids)
+    return _customer_out(customer, user, vehicle_ids=ids)
 
 
 # ---------------------------------------------------------------- customers
@@ -262,7 +265,8 @@ def customers_create(request: HttpRequest, payload: CustomerIn) -> Status[dict[s
     fields = _fields(payload)
     if fields.get("owner") == "":
         del fields["owner"]  # null or empty owner: the caller
-    return Status(201, _customer_detail(customer_create(actor=_actor(request), **fields)))
+    actor = _actor(request)
+    return Status(201, _customer_detail(customer_create(actor=actor, **fields), actor))
 
 
 @router.get("/customers", response={200: CustomerListOut, **ERRORS})
@@ -277,15 +281,19 @@ def customers_list(
     page_size: int = Query(PAGE_SIZE_DEFAULT, ge=1, le=PAGE_SIZE_MAX),
 ) -> dict[str, Any]:
     """The customers the caller may see, newest first, with the simple filter."""
-    qs = customer_list(_actor(request), q=q, owner=owner, tier=tier, tag=tag, kind=kind)
+    actor = _actor(request)
+    qs = customer_list(actor, q=q, owner=owner, tier=tier, tag=tag, kind=kind)
     start = (page - 1) * page_size
-    items = [_customer_out(c) for c in qs[start : start + page_size]]
+    items = [_customer_out(c, actor) for c in qs[start : start + page_size]]
     return {"items": items, "count": qs.count()}
 
 
 @router.get("/customers/{id}", response={200: CustomerOut, **ERRORS})
 def customers_get(request: HttpRequest, id: int) -> dict[str, Any]:
-    return _customer_detail(get_customer_for_user(_actor(request), id))
+    actor = _actor(request)
+    customer = get_customer_for_user(actor, id)
+    log_access(actor, "view", customer=customer, what="API", request=request)
+    return _customer_detail(customer, actor)
 
 
 @router.patch("/customers/{id}", response={200: CustomerOut, **ERRORS})
@@ -294,10 +302,12 @@ def customers_update(request: HttpRequest, id: int, payload: CustomerPatch) -> d
     fields = _fields(payload)
     reason = fields.pop("reason", "")
     version = fields.pop("version", None)
-    customer = customer_update(
-        actor=_actor(request), customer_id=id, reason=reason, expected_version=version, **fields
-    )
-    return _customer_detail(customer)
+    actor = _actor(request)
+    for name, kind in masking.CUSTOMER_FIELDS.items():  # a masked value sent back unchanged is no change
+        if not masking.sees(actor, kind) and "*" in (fields.get(name) or ""):
+            del fields[name]
+    customer = customer_update(actor=actor, customer_id=id, reason=reason, expected_version=version, **fields)
+    return _customer_detail(customer, actor)
 
 
 @router.delete("/customers/{id}", response={204: None, **ERRORS})

@@ -3,6 +3,7 @@ errors the views put back under each field."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -69,9 +70,15 @@ class CustomerForm(forms.Form):
     )
     PERSON_ONLY = ("id_number", "gender", "birthday", "birthday_is_lunar")
 
-    def __init__(self, *args: Any, owner_locked: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, owner_locked: bool = False, masked: Iterable[str] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         check_as_you_leave(self)
+        # fields the user's role sees masked (R-G7): shown masked; a value left masked is kept as it is
+        self.masked = frozenset(masked)
+        for name in self.masked:
+            self.fields[name].help_text = _("已脱敏显示；不修改则保持原值")
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = _owner_choices()
@@ -81,6 +88,9 @@ class CustomerForm(forms.Form):
     def service_fields(self) -> dict[str, Any]:
         """Cleaned data as the service takes it: fields of the other kind are sent empty."""
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("reason", "version")}
+        for name in self.masked:
+            if "*" in (data.get(name) or ""):
+                del data[name]
         other = self.PERSON_ONLY if data["kind"] == CustomerKind.COMPANY else self.COMPANY_ONLY
         for name in other:
             data[name] = False if name == "birthday_is_lunar" else (None if name == "birthday" else "")

@@ -12,6 +12,8 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kedang.privacy.crypto import EncryptedCharField
+
 
 class CustomerKind(models.TextChoices):
     PERSON = "person", _("个人")
@@ -65,7 +67,8 @@ class Customer(models.Model):
     phone_norm = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
     phone2 = models.CharField(_("备用电话"), max_length=40, blank=True)
     phone2_norm = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True, db_index=True)
+    # encrypted at rest; the deterministic ciphertext is the blind index for exact look-ups (R-G7)
+    id_number = EncryptedCharField(_("身份证号"), blank=True, db_index=True, purpose="customer.id_number")
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     birthday = models.DateField(_("出生日期"), null=True, blank=True)

@@ -20,6 +20,10 @@ from kedang.accounts.roles import Scope
 from kedang.accounts.selectors import can_write, data_scope, is_manager
 from kedang.errors import ApprovalPending, Conflict
 from kedang.governance.filing import FILING_SUPERVISORS
+from kedang.privacy import masking
+from kedang.privacy.access_log import log_access
+from kedang.privacy.masking import CUSTOMER_FIELDS as MASKED_FIELDS
+from kedang.privacy.models import AccessAction
 from kedang.web.forms import add_service_errors
 
 from . import selectors, services, validators
@@ -34,6 +38,7 @@ TABS = [
     ("files", _("档案资料"), "customers/_files.html"),
     ("timeline", _("时间线"), "customers/_timeline.html"),
     ("followups", _("回访"), "agenda/_customer_tab_page.html"),
+    ("privacy", _("授权与隐私"), "privacy/_customer_tab_page.html"),
     ("history", _("历史"), "customers/_history.html"),
 ]
 
@@ -51,6 +56,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filters = {k: form.cleaned_data.get(k) or "" for k in ("q", "owner", "tier", "tag", "kind")}
     qs = selectors.customer_list(user, **filters)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    log_access(user, AccessAction.LIST, what=f"客户列表 {request.GET.urlencode()}"[:200], rows=len(page))
     owners = (
         []
         if data_scope(user).scope == Scope.SELF
@@ -105,10 +111,11 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     if not can_write(user):
         raise PermissionDenied("当前角色只读")
     owner_locked = not is_manager(user)
+    masked = [n for n, kind in MASKED_FIELDS.items() if not masking.sees(user, kind)]
     conflict: Conflict | None = None
     if request.method == "POST":
         form = CustomerForm(
-            request.POST, owner_locked=owner_locked, initial={"owner": customer.owner.username}
+            request.POST, owner_locked=owner_locked, masked=masked, initial={"owner": customer.owner.username}
         )
         if form.is_valid():
             try:
@@ -130,7 +137,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
                 data = request.POST.copy()
                 data["version"] = str(customer.version)
                 form = CustomerForm(
-                    data, owner_locked=owner_locked, initial={"owner": customer.owner.username}
+                    data, owner_locked=owner_locked, masked=masked, initial={"owner": customer.owner.username}
                 )
                 form.is_valid()
             else:
@@ -142,7 +149,9 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         }
         initial["owner"] = customer.owner.username
         initial["tags"] = ", ".join(t.name for t in customer.tags.all())
-        form = CustomerForm(initial=initial, owner_locked=owner_locked)
+        for name in masked:
+            initial[name] = masking.shown(user, MASKED_FIELDS[name], initial[name])
+        form = CustomerForm(initial=initial, owner_locked=owner_locked, masked=masked)
     return render(
         request,
         "customers/form.html",
@@ -184,6 +193,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "contacts": list(customer.contacts.all()),
         "note_form": NoteForm(),
     }
+    log_access(user, AccessAction.VIEW, customer=customer, what=str(dict((k, v) for k, v, _t in TABS)[tab]))
     return render(request, "customers/detail.html", context)
 
 
@@ -308,6 +318,7 @@ def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Attachments are served only here, after the visibility check, always as a download."""
     att = selectors.get_attachment_for_user(_user(request), attachment_id)
+    log_access(request.user, AccessAction.DOWNLOAD, customer=att.record.customer, what=att.original_name)
     response = FileResponse(
         att.file.open("rb"), as_attachment=True, filename=att.original_name, content_type=att.content_type
     )

@@ -58,23 +58,10 @@ def restore(entry: RecycleBinEntry, actor: User) -> None:
 
 def purge(entry: RecycleBinEntry) -> None:
     """Delete for good: rows, history, search index entries and attachment files no one else uses."""
-    from kedang.customers.models import Attachment, Customer, Record, Vehicle
-    from kedang.search.index import index_customers
+    from kedang.customers.models import Attachment, Record, Vehicle
 
     if entry.kind == "customer":
-        customer = Customer.objects.filter(pk=entry.object_id).first()
-        if customer is not None:
-            vehicle_ids = list(Vehicle.objects.filter(customer=customer).values_list("pk", flat=True))
-            files = set(Attachment.objects.filter(record__customer=customer).values_list("file", flat=True))
-            index_customers([customer.pk])  # deleted: removes whatever is left of it
-            Record.objects.filter(customer=customer).delete()
-            Vehicle.objects.filter(pk__in=vehicle_ids).delete()
-            customer.delete()
-            # after the deletes, which themselves write a "deleted" history row
-            Vehicle.history.filter(id__in=vehicle_ids).delete()
-            Customer.history.filter(id=entry.object_id).delete()
-            _delete_unused_files(files)
-        RecycleBinEntry.objects.filter(customer_id=entry.object_id).delete()
+        purge_customer(entry.object_id)
         return
     vehicle = Vehicle.objects.filter(pk=entry.object_id).first()
     if vehicle is not None:
@@ -84,6 +71,27 @@ def purge(entry: RecycleBinEntry) -> None:
         Vehicle.history.filter(id=entry.object_id).delete()
         _delete_unused_files(files)
     entry.delete()
+
+
+def purge_customer(customer_id: int) -> None:
+    """A customer deleted for good: her rows, history, search index entries and the attachment files no one
+    else uses (also the data-subject erasure, kedang.privacy)."""
+    from kedang.customers.models import Attachment, Customer, Record, Vehicle
+    from kedang.search.index import index_customers
+
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is not None:
+        vehicle_ids = list(Vehicle.objects.filter(customer=customer).values_list("pk", flat=True))
+        files = set(Attachment.objects.filter(record__customer=customer).values_list("file", flat=True))
+        index_customers([customer.pk])  # deleted: removes whatever is left of it
+        Record.objects.filter(customer=customer).delete()
+        Vehicle.objects.filter(pk__in=vehicle_ids).delete()
+        customer.delete()
+        # after the deletes, which themselves write a "deleted" history row
+        Vehicle.history.filter(id__in=vehicle_ids).delete()
+        Customer.history.filter(id=customer_id).delete()
+        _delete_unused_files(files)
+    RecycleBinEntry.objects.filter(customer_id=customer_id).delete()
 
 
 def _delete_unused_files(names: set[str]) -> None:

@@ -17,11 +17,14 @@ from django.db.models import Prefetch
 
 from kedang.customers.models import ContactPerson, Customer, Vehicle
 from kedang.customers.validators import normalize_phone
+from kedang.privacy.crypto import EncryptedCharField, encrypt
 
 from .models import KeyKind, SearchDoc, SearchKey
 from .pinyin import pinyin_keys
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+ID_PURPOSE = cast(EncryptedCharField, Customer._meta.get_field("id_number")).purpose
+ID_SUFFIX_KEPT = 8  # an 8-character tail is not an ID number; longer suffixes are checked after decryption
 SEPARATORS = re.compile(r"[\s·•・.\-()（）/_,，:：]+")
 
 
@@ -36,6 +39,11 @@ class Entry:
     owner_id: int
     keys: list[tuple[str, str]]
     text: str
+
+
+def id_number_key(id_number: str) -> str:
+    """The index key of a whole ID number: its ciphertext as stored in Customer.id_number."""
+    return encrypt(id_number, ID_PURPOSE)
 
 
 def name_bigrams(name: str) -> list[str]:
@@ -92,8 +100,10 @@ def entry_from_values(
             keys.append((KeyKind.PLATE, plate))
             plates.append(plate)
     if id_number:
-        keys.append((KeyKind.ID_NUMBER, id_number))
-        keys.append((KeyKind.ID_REVERSED, id_number[::-1]))
+        # no ID number in clear in the index (R-G7): the whole number as its ciphertext (exact look-up),
+        # and only its last ID_SUFFIX_KEPT characters, reversed, for the "last 4+" look-up
+        keys.append((KeyKind.ID_NUMBER, id_number_key(id_number)))
+        keys.append((KeyKind.ID_REVERSED, id_number[::-1][:ID_SUFFIX_KEPT]))
     if uscc:
         keys.append((KeyKind.USCC, uscc))
     keys.append((KeyKind.ARCHIVE_NO, compact(archive_no)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
@@ -25,7 +26,10 @@ from kedang.accounts.models import User
 from kedang.customers.models import Customer, Vehicle
 from kedang.customers.selectors import visibility_q
 from kedang.customers.validators import is_mobile, normalize_phone, normalize_plate
+from kedang.privacy import masking
+from kedang.privacy.crypto import decrypt
 
+from .index import ID_PURPOSE, ID_SUFFIX_KEPT, id_number_key
 from .index import compact as compact_key
 from .models import KeyKind, SearchDoc, SearchKey
 
@@ -33,6 +37,8 @@ PER_LOOKUP = 100
 DOC_OWNER_INDEX = "search_doc_owner_idx"  # SearchDoc.Meta.indexes
 MAX_CHAR = "\U0010ffff"  # key < prefix + MAX_CHAR: every key that starts with prefix
 CJK_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+ID_SUFFIX = re.compile(r"^\d*X?$")  # the end of an ID number: digits, perhaps a final X
 EXACT_TIER: dict[str, int] = {KeyKind.INITIALS: 1, KeyKind.BIGRAM: 2}
 PREFIX_TIER: dict[str, int] = {KeyKind.INITIALS: 2, KeyKind.BIGRAM: 2}
 # what search_customers loads of a hit's customer: what the box, the results page, the API and
@@ -83,8 +89,12 @@ class Hit:
 
     @property
     def matched_value(self) -> str:
-        if self.kind in (KeyKind.VIN_REVERSED, KeyKind.ID_REVERSED):
+        if self.kind == KeyKind.VIN_REVERSED:
             return self.key[::-1]
+        if self.kind == KeyKind.ID_REVERSED:  # the index keeps only the tail; show no more than 4 of it
+            return "…" + self.key[::-1][-4:]
+        if self.kind == KeyKind.ID_NUMBER:  # the key is the ciphertext; only roles that see IDs match it
+            return decrypt(self.key, ID_PURPOSE)
         if self.kind in (KeyKind.BIGRAM, KeyKind.NAME, KeyKind.PINYIN, KeyKind.INITIALS):
             return self.customer.name
         if self.kind == KeyKind.ARCHIVE_NO:
@@ -221,6 +231,9 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
     tiers: list[Callable[[str], int]] = []
 
     exact = sorted(q.exact_keys())
+    sees_id = masking.sees(user, "id_number")
+    if sees_id and ID_NUMBER.match(q.compact):
+        exact.append(id_number_key(q.compact))  # the ciphertext, as the index holds it
     marks = ", ".join("%s" for _ in exact)
     lookups.append(keys.select(columns, f"{key} IN ({marks})", [*exact], PER_LOOKUP * 2))
     tiers.append(lambda k: EXACT_TIER.get(k, 0))
@@ -237,15 +250,21 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
             )
         )
         tiers.append(lambda k: PREFIX_TIER.get(k, 1))
-    if len(q.compact) >= 4:  # the last characters of a VIN (6+) or an ID number (4+)
-        reversed_key = q.compact[::-1]
-        kinds = [KeyKind.ID_REVERSED.value] + ([KeyKind.VIN_REVERSED.value] if len(q.compact) >= 6 else [])
+    # the last characters of a VIN (6+) or an ID number (4+; roles that see IDs masked: only the 4 they see)
+    reversed_key = q.compact[::-1]
+    suffix_kinds: dict[str, str] = {}  # kind → the reversed key to look for
+    if len(q.compact) >= 4 and (sees_id or len(q.compact) == 4) and ID_SUFFIX.match(q.compact):
+        suffix_kinds[KeyKind.ID_REVERSED.value] = reversed_key[:ID_SUFFIX_KEPT]
+    if len(q.compact) >= 6:
+        suffix_kinds[KeyKind.VIN_REVERSED.value] = reversed_key
+    for prefix in sorted(set(suffix_kinds.values())):
+        kinds = [k for k, v in suffix_kinds.items() if v == prefix]
         kind_marks = ", ".join("%s" for _ in kinds)
         lookups.append(
             keys.select(
                 columns,
                 f"{key} >= %s AND {key} < %s AND {kind} IN ({kind_marks})",
-                [reversed_key, reversed_key + MAX_CHAR, *kinds],
+                [prefix, prefix + MAX_CHAR, *kinds],
                 PER_LOOKUP,
             )
         )
@@ -274,6 +293,8 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
         cur.execute(sql, [p for _, params in lookups for p in params])  # type: ignore[misc]
         rows = cur.fetchall()
     rows.sort(key=lambda r: r[0])  # lookup order decides between keys of the same tier
+    if len(q.compact) > ID_SUFFIX_KEPT:
+        rows = _longer_id_suffix(rows, q.compact)
 
     found: dict[int, Match] = {}
     recency: dict[int, object] = {}
@@ -288,6 +309,20 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
     ranked.sort(key=lambda m: recency[m.customer_id], reverse=True)  # type: ignore[arg-type, return-value]
     ranked.sort(key=lambda m: m.tier)
     return ranked[:limit]
+
+
+def _longer_id_suffix(rows: list[tuple[Any, ...]], suffix: str) -> list[tuple[Any, ...]]:
+    """The index holds only the last ID_SUFFIX_KEPT characters of an ID number: a longer suffix is checked
+    against the decrypted numbers of the few customers that matched its tail."""
+    ids = {r[1] for r in rows if r[2] == KeyKind.ID_REVERSED}
+    if not ids:
+        return rows
+    ok = {
+        pk
+        for pk, number in Customer.objects.filter(pk__in=ids).values_list("pk", "id_number")
+        if number.endswith(suffix)
+    }
+    return [r for r in rows if r[2] != KeyKind.ID_REVERSED or r[1] in ok]
 
 
 def search_customers(user: User, text: str, *, limit: int = 20) -> list[Hit]:

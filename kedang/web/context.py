@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kedang.privacy.selectors import may_read_access_log
+
 StrOrPromise = str | Promise
 
 # (group title, [(label, icon, url name or None, url prefix for the active state)])
@@ -39,7 +41,10 @@ MENU: list[tuple[StrOrPromise, list[tuple[StrOrPromise, str, str | None]]]] = [
         _("档案管理"),
         [(_("审批与回收站"), "bi-archive", "governance"), (_("纸质档案"), "bi-box-seam", "paper")],
     ),
-    (_("系统设置"), [(_("系统设置"), "bi-gear", "admin:index")]),
+    (
+        _("系统设置"),
+        [(_("访问日志"), "bi-journal-check", "access_log"), (_("系统设置"), "bi-gear", "admin:index")],
+    ),
 ]
 
 
@@ -57,6 +62,8 @@ def frame(request: HttpRequest) -> dict[str, Any]:
         entries = []
         for label, icon, name in items:
             if name == "admin:index" and not request.user.is_staff:
+                continue
+            if name == "access_log" and not may_read_access_log(request.user):
                 continue
             href = reverse(name) if name else None
             entries.append({"label": label, "icon": icon, "url": href, "active": href == best})

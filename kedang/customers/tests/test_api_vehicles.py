@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,9 +10,6 @@ import pytest
 from django.db.models import Sum
 from django.test import Client
 
-from conftest import PASSWORD
-from kedang.accounts.models import User
-from kedang.accounts.services import token_issue
 from kedang.customers import validators as v
 from kedang.customers.models import ArchiveFile, ArchiveSequence, Customer, Record, Vehicle
 from kedang.customers.services import vehicle_create
@@ -28,30 +24,6 @@ VEHICLE_FIELDS = (
     "id customer_id vin plate model color delivery_date invoice_date via_secondary_dealer insurance_expiry "
     "inspection_due maintenance_cycle_months maintenance_due"
 ).split()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Argon2 makes every `users` fixture slow; these tests are not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def api(client: Client, users: dict[str, User]) -> Call:
-    """api(who, method, path, body=None) → response, authenticated with a bearer token of users[who]."""
-    tokens: dict[str, str] = {}
-
-    def call(who: str, method: str, path: str, body: Any = None) -> Any:
-        if who not in tokens:
-            token = token_issue(username=users[who].username, password=PASSWORD)
-            assert token
-            tokens[who] = token
-        kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {tokens[who]}"}}
-        if body is not None:
-            kwargs.update(data=json.dumps(body), content_type="application/json")
-        return getattr(client, method)(f"/api/v1{path}", **kwargs)
-
-    return call
 
 
 @pytest.fixture

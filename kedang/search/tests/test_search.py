@@ -106,8 +106,8 @@ def test_each_key_finds_its_customer_first_among_1000_decoys(
     world: dict[str, Any], users: dict[str, User]
 ) -> None:
     wrong = {}
-    for who, query in KEY_QUERIES:
-        hits = search_customers(users["cs_agent"], query, limit=5)
+    for who, query in KEY_QUERIES:  # as a role that sees ID numbers in clear (R-G7)
+        hits = search_customers(users["cs_manager"], query, limit=5)
         if not hits or hits[0].customer.pk != world[who].pk:
             wrong[query] = [(h.customer.name, h.matched, h.tier) for h in hits]
     assert wrong == {}
@@ -260,3 +260,39 @@ def test_customer_list_text_filter_combines_with_structured_filters(
     assert [c.pk for c in rows][:1] == [world["target"].pk]
     rows = client.get(reverse("customer_list"), {"q": "京A12345", "owner": "am2"}).context["page"].object_list
     assert world["target"].pk not in [c.pk for c in rows]
+
+
+def test_masked_roles_search_only_the_part_of_an_id_number_they_see(
+    world: dict[str, Any], users: dict[str, User]
+) -> None:
+    """cs_agent sees 110105**********002X: the last 4 find her, the masked part does not (R-S1, R-G7)."""
+    target = world["target"].pk
+
+    def first(role: str, query: str) -> int | None:
+        hits = search_customers(users[role], query, limit=5)
+        return hits[0].customer.pk if hits else None
+
+    assert first("cs_agent", "002X") == target
+    for query in ("11010519491231002X", "1231002X", "491231002X"):
+        assert first("cs_agent", query) != target, query
+        assert first("cs_manager", query) == target, query
+
+
+def test_a_long_id_suffix_is_checked_beyond_the_indexed_tail(
+    make_customer: Callable[..., Any], users: dict[str, User]
+) -> None:
+    """The index keeps 8 characters of the tail: two numbers with the same last 8 are told apart by a longer
+    suffix after decryption."""
+    a = make_customer(name="甲", id_number="11010519491231002X")
+    b = make_customer(name="乙", id_number="11010519301231002X")  # same last 8, other year
+    for query, expected in (("1231002X", {a.pk, b.pk}), ("91231002X", {a.pk}), ("301231002X", {b.pk})):
+        found = {h.customer.pk for h in search_customers(users["cs_manager"], query, limit=10)}
+        assert found == expected, query
+
+
+def test_the_index_holds_no_id_number_in_clear(world: dict[str, Any]) -> None:
+    from kedang.search.models import SearchDoc, SearchKey
+
+    assert not SearchKey.objects.filter(key__contains="0519491231").exists()
+    assert not SearchDoc.objects.filter(text__contains="0519491231").exists()
+    assert SearchKey.objects.filter(kind="idr", key="X2001321").exists()  # the reversed last 8

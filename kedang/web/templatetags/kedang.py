@@ -1,26 +1,29 @@
-"""Display helpers. Masking here is presentation only; the privacy issue makes it role-aware (R-G7)."""
+"""Display helpers. Masking is role-aware (kedang.privacy.masking, R-G7)."""
+
+from typing import Any
 
 from django import template
+
+from kedang.privacy import masking
+from kedang.privacy.masking import mask_id, mask_phone
 
 register = template.Library()
 
 
-@register.filter
-def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678; landlines keep area code and last 4."""
-    if not value:
-        return ""
-    if len(value) <= 6:
-        return value
-    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+register.filter("mask_phone", mask_phone)
+register.filter("mask_id", mask_id)
 
 
 @register.filter
-def mask_id(value: str) -> str:
-    """110105194912310021 → 110105********0021."""
-    if not value or len(value) < 10:
-        return value or ""
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+def phone_for(value: str, user: Any) -> str:
+    """{{ customer.phone|phone_for:user }}: in clear or masked, as the user's role may see it (R-G7)."""
+    return masking.shown(user, "phone", value)
+
+
+@register.filter
+def id_for(value: str, user: Any) -> str:
+    """{{ customer.id_number|id_for:user }}: in clear or masked, as the user's role may see it (R-G7)."""
+    return masking.shown(user, "id_number", value)
 
 
 @register.filter

@@ -1,0 +1,57 @@
+"""Masking of phone and ID numbers (R-G7): which role sees what in clear is configured per role
+(RoleSetting.sees_phone / sees_id_number, defaults in accounts.roles.DEFAULT_MASKING); everyone else sees
+138****1234 and 110105**********2X — in pages, API responses, exports and search results alike.
+Unmasking one value is `privacy.services.unmask` (permission, reason, access log)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.contrib.auth.models import AnonymousUser
+
+from kedang.accounts.models import User
+from kedang.accounts.selectors import data_scope
+
+Kind = Literal["phone", "id_number"]
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 → 138****5678; landlines keep the area code and the last 4."""
+    if not value:
+        return ""
+    if len(value) <= 6:
+        return value
+    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+def mask_id(value: str) -> str:
+    """110105194912310021 → 110105********0021."""
+    if not value or len(value) < 10:
+        return value or ""
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+
+
+MASKS = {"phone": mask_phone, "id_number": mask_id}
+
+
+def sees(user: User | AnonymousUser | None, kind: Kind) -> bool:
+    """Whether the user's role sees this kind of value in clear."""
+    if user is None:
+        return False
+    scope = data_scope(user)
+    return scope.sees_phone if kind == "phone" else scope.sees_id_number
+
+
+def may_unmask(user: User | AnonymousUser | None) -> bool:
+    return user is not None and data_scope(user).may_unmask
+
+
+def shown(user: User | AnonymousUser | None, kind: Kind, value: str | None) -> str:
+    """The value as this user may see it."""
+    if not value:
+        return ""
+    return value if sees(user, kind) else MASKS[kind](value)
+
+
+# the customer's fields that are masked, and as which kind
+CUSTOMER_FIELDS: dict[str, Kind] = {"phone": "phone", "phone2": "phone", "id_number": "id_number"}

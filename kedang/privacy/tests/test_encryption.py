@@ -1,0 +1,104 @@
+"""ID numbers are encrypted at rest; exact look-ups and duplicate checks still work (R-G7)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import FieldError
+from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kedang.customers.models import Customer
+from kedang.privacy.crypto import PREFIX, decrypt, encrypt
+
+from .conftest import ID
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _raw(pk: int) -> str:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id_number FROM {Customer._meta.db_table} WHERE id = %s", [pk])
+        return str(cur.fetchone()[0])
+
+
+def test_the_column_holds_ciphertext_and_the_model_the_number(person: Any) -> None:
+    raw = _raw(person.pk)
+    assert raw.startswith(PREFIX) and ID not in raw
+    assert Customer.objects.get(pk=person.pk).id_number == ID
+    assert Customer.history.filter(id=person.pk).values_list("id_number", flat=True)[0] == ID
+
+
+def test_exact_lookups_work_on_the_ciphertext(person: Any, make_customer: Any) -> None:
+    make_customer(name="别人", id_number="110105194812310022")
+    assert list(Customer.objects.filter(id_number=ID)) == [person]
+    assert Customer.objects.filter(id_number__in=[ID, "110105194812310022"]).count() == 2
+    assert not Customer.objects.filter(id_number="110105195012310029").exists()
+
+
+def test_lookups_that_cannot_work_on_a_ciphertext_are_refused() -> None:
+    with pytest.raises(FieldError, match="only exact"):
+        Customer.objects.filter(**{"id_number__contains": "1949"}).exists()
+
+
+@settings(max_examples=50, deadline=None)
+@given(value=st.text(min_size=1, max_size=40), purpose=st.sampled_from(["a", "customer.id_number"]))
+def test_encryption_round_trips_and_is_deterministic(value: str, purpose: str) -> None:
+    token = encrypt(value, purpose)
+    assert token.startswith(PREFIX)
+    assert decrypt(token, purpose) == value
+    assert encrypt(value, purpose) == token  # deterministic: the blind index
+
+
+def test_the_purpose_is_bound_in() -> None:
+    assert encrypt(ID, "customer.id_number") != encrypt(ID, "other.field")
+
+
+def test_rows_written_before_encryption_are_encrypted_by_the_migration(person: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    with connection.cursor() as cur:  # as the column was before the migration
+        cur.execute(f"UPDATE {Customer._meta.db_table} SET id_number = %s WHERE id = %s", [ID, person.pk])
+    assert Customer.objects.get(pk=person.pk).id_number == ID  # clear text still reads
+    migration = importlib.import_module("kedang.customers.migrations.0007_id_number_encrypted")
+    migration.encrypt_existing(apps, None)
+    assert _raw(person.pk).startswith(PREFIX)
+    assert Customer.objects.get(id_number=ID) == person
+
+
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="reads a SQLite file")
+def test_the_sqlite_file_holds_no_id_number_in_clear(tmp_path: Path) -> None:
+    """A real database file, written by the app's own commands: no ID number in its bytes (incl. WAL)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "KEDANG_MEDIA_ROOT": str(tmp_path),
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
+    script = (
+        "from kedang.accounts.services import roles_ensure, user_upsert\n"
+        "from kedang.customers.services import customer_create, customer_update\n"
+        "roles_ensure()\n"
+        "am, _ = user_upsert(username='am', role='account_manager', password='x', department='d', "
+        "check_password=False)\n"
+        f"c = customer_create(actor=am, name='王建国', phone='13812345678', id_number='{ID}')\n"
+        "import datetime\n"
+        "customer_update(actor=am, customer_id=c.pk, id_number='110105194812310022', "
+        "birthday=datetime.date(1948, 12, 31), reason='更正')\n"
+    )
+    subprocess.run([*manage, "shell", "-c", script], env=env, check=True, cwd=ROOT)
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite3*"))
+    assert len(blob) > 100_000
+    for number in (ID, "110105194812310022"):
+        assert number.encode() not in blob
+        assert number[::-1].encode() not in blob  # nor reversed (the search index)
+    assert "王建国".encode() in blob  # the search finds the file readable otherwise
