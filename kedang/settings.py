@@ -226,6 +226,8 @@ if not DEBUG and env_bool("KEDANG_HTTPS"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # phone and ID numbers never reach a log in clear (R-G7)
+    "filters": {"mask_personal_data": {"()": "kedang.privacy.log_filter.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }

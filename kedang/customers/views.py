@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
@@ -84,6 +85,7 @@ def _customer_form_context(form: CustomerForm, **extra: Any) -> dict[str, Any]:
 
 
 @login_required
+@sensitive_post_parameters(*MASKED_FIELDS)
 def customer_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not can_write(user):
@@ -105,6 +107,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@sensitive_post_parameters(*MASKED_FIELDS)
 def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.get_customer_for_user(user, customer_id)
@@ -338,6 +341,7 @@ FIELD_CHECKS: dict[str, Callable[[str], str]] = {
 
 @login_required
 @require_POST
+@sensitive_post_parameters(*FIELD_CHECKS)
 def field_check(request: HttpRequest, field: str) -> HttpResponse:
     """Validate one field as the user leaves it (htmx); answers the error list, empty when fine.
     The same validators run again in the service on save."""
