@@ -221,6 +221,7 @@ def subject_erase(*, actor: User, customer_id: int, reason: str) -> Erasure:
     """Erase a customer on her request: rows, history, search index, attachment files; the erasure is
     recorded in the database and appended to the ledger file so that a restore erases her again."""
     _may_handle_requests(actor)
+    get_customer_for_user(actor, customer_id)  # 404 before the reason is looked at
     reason = _required_reason(reason)
     with transaction.atomic():
         customer = get_customer_for_user(actor, customer_id)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
+from kedang.customers.selectors import get_customer_for_user
 from kedang.web.fields import ChineseDateField
 
 from . import services
@@ -106,6 +107,7 @@ def _back(customer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def consent_grant(request: HttpRequest, customer_id: int) -> HttpResponse:
+    get_customer_for_user(_user(request), customer_id)  # 404 before anything else
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:

@@ -67,6 +67,7 @@ class Hit:
     key: str
     plates: list[str] = field(default_factory=list)
     owner_name: str = ""
+    sees_phone: bool = True  # the searcher's role sees phone numbers in clear (R-G7)
 
     def __post_init__(self) -> None:
         if self.kind == "text":  # which field holds the fragment
@@ -95,6 +96,8 @@ class Hit:
             return "…" + self.key[::-1][-4:]
         if self.kind == KeyKind.ID_NUMBER:  # the key is the ciphertext; only roles that see IDs match it
             return decrypt(self.key, ID_PURPOSE)
+        if self.kind == KeyKind.PHONE and not self.sees_phone:
+            return masking.mask_phone(self.key)
         if self.kind in (KeyKind.BIGRAM, KeyKind.NAME, KeyKind.PINYIN, KeyKind.INITIALS):
             return self.customer.name
         if self.kind == KeyKind.ARCHIVE_NO:
@@ -354,6 +357,7 @@ def search_customers(user: User, text: str, *, limit: int = 20) -> list[Hit]:
         plates: dict[int, list[str]] = {}
         for customer_id, plate in cur.fetchall():
             plates.setdefault(customer_id, []).append(plate)
+    sees_phone = masking.sees(user, "phone")
     found: dict[int, tuple[Customer, str]] = {}
     for row in rows:
         customer = Customer.from_db(connection.alias, names, row[: len(names)])
@@ -362,7 +366,9 @@ def search_customers(user: User, text: str, *, limit: int = 20) -> list[Hit]:
     for m in matches:
         if m.customer_id in found:
             customer, owner_name = found[m.customer_id]
-            hits.append(Hit(customer, m.tier, m.kind, m.key, plates.get(m.customer_id, []), owner_name))
+            hits.append(
+                Hit(customer, m.tier, m.kind, m.key, plates.get(m.customer_id, []), owner_name, sees_phone)
+            )
     return hits
 
 
