@@ -17,5 +17,6 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(RoleSetting)
 class RoleSettingAdmin(admin.ModelAdmin):
-    list_display = ["group", "scope", "read_only"]
+    list_display = ["group", "scope", "read_only", "sees_phone", "sees_id_number", "may_unmask"]
+    list_editable = ["sees_phone", "sees_id_number", "may_unmask"]
     filter_horizontal = ["departments"]

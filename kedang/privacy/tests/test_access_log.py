@@ -136,3 +136,15 @@ def test_the_access_log_api_is_for_auditors(person: Any, users: dict[str, User],
     assert api("cs_manager", "get", "/access-log").status_code == 403
     body = api("auditor", "get", f"/access-log?customer={person.archive_no}").json()
     assert body["count"] == 1 and body["items"][0]["username"] == "cs_agent"
+
+
+def test_the_admin_shows_the_log_read_only(
+    person: Any, users: dict[str, User], login: Callable[[str], Client]
+) -> None:
+    row = log_access(users["cs_agent"], "view", customer=person)
+    client = login("admin")
+    assert users["admin"].is_superuser
+    listing = client.get("/admin/privacy/accesslog/")
+    assert listing.status_code == 200 and person.archive_no in listing.content.decode()
+    assert client.post(f"/admin/privacy/accesslog/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AccessLog.objects.filter(pk=row.pk).exists()
