@@ -23,6 +23,7 @@ from kedang.governance.filing import FILING_SUPERVISORS
 from kedang.web.forms import add_service_errors
 
 from . import selectors, services, validators
+from .downloads import attachment_response
 from .forms import CustomerFilterForm, CustomerForm, DocumentForm, LocationForm, NoteForm, VehicleForm
 from .models import RecordKind, Tag
 from .selectors import history_entries
@@ -308,11 +309,7 @@ def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Attachments are served only here, after the visibility check, always as a download."""
     att = selectors.get_attachment_for_user(_user(request), attachment_id)
-    response = FileResponse(
-        att.file.open("rb"), as_attachment=True, filename=att.original_name, content_type=att.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(att)
 
 
 FIELD_CHECKS: dict[str, Callable[[str], str]] = {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -13,12 +14,14 @@ from django.http import HttpRequest
 from kedang.accounts.models import User
 
 from .client_ip import client_ip
-from .sessions import session_forget, session_track, user_sessions_end
+from .sessions import SEEN_KEY, START_KEY, session_forget, session_track, user_sessions_end
 
 
 @receiver(user_logged_in)
 def logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SEEN_KEY] = request.session[START_KEY] = now  # the idle and life clocks start
         session_track(user, request.session.session_key, client_ip(request))
 
 
