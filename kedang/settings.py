@@ -223,6 +223,7 @@ AXES_CLIENT_IP_CALLABLE = "kedang.ops.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "kedang.ops.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+KEDANG_LOGIN_LOG_DAYS = int(env("KEDANG_LOGIN_LOG_DAYS", "180"))  # login records kept this long
 
 # Sessions end after KEDANG_SESSION_IDLE_MINUTES without a request, and after KEDANG_SESSION_MAX_HOURS anyway.
 KEDANG_SESSION_IDLE_MINUTES = float(env("KEDANG_SESSION_IDLE_MINUTES", "30"))

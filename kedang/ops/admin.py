@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import FixityRun, LoginSession
 
@@ -21,7 +22,7 @@ class FixityRunAdmin(ReadOnly):
     list_display = ["started_at", "checked", "problem_counts", "seconds"]
     readonly_fields = ["started_at", "seconds", "checked", "changed", "missing", "stray"]
 
-    @admin.display(description="内容改变 / 缺失 / 多余")
+    @admin.display(description=_("内容改变 / 缺失 / 多余"))
     def problem_counts(self, obj: FixityRun) -> str:
         return f"{len(obj.changed)} / {len(obj.missing)} / {len(obj.stray)}"
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
@@ -6,7 +7,12 @@ class OpsConfig(AppConfig):
 
     name = "kedang.ops"
     label = "ops"
-    verbose_name = "运维与安全"
+    verbose_name = _("运维与安全")
 
     def ready(self) -> None:
+        from kedang.agenda.daily import register_daily
+
         from . import signals  # noqa: F401
+        from .housekeeping import housekeeping
+
+        register_daily("ops: sessions and login records", housekeeping)

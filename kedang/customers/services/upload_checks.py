@@ -14,6 +14,7 @@ import warnings
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 SIGNATURES: list[tuple[str, bytes]] = [
     ("application/pdf", b"%PDF-"),
@@ -41,7 +42,7 @@ def sniff(upload: UploadedFile) -> str:
     for ctype, magic in SIGNATURES:
         if head.startswith(magic):
             return ctype
-    raise _refuse("只能上传 PDF、JPEG、PNG 或 TIFF 扫描件")
+    raise _refuse(_("只能上传 PDF、JPEG、PNG 或 TIFF 扫描件"))
 
 
 def _check_image(upload: UploadedFile, ctype: str) -> None:
@@ -62,7 +63,7 @@ def _check_image(upload: UploadedFile, ctype: str) -> None:
     except ValidationError:
         raise
     except Exception as exc:  # Pillow raises many kinds (OSError, SyntaxError, ValueError, bombs)
-        raise _refuse("图片文件已损坏或不是真正的图片，无法接收", code="file_invalid") from exc
+        raise _refuse(_("图片文件已损坏或不是真正的图片，无法接收"), code="file_invalid") from exc
     finally:
         upload.seek(0)
 
@@ -75,12 +76,12 @@ def _check_pdf(upload: UploadedFile) -> None:
         window = carry + chunk
         if PDF_ACTIVE.search(window):
             upload.seek(0)
-            raise _refuse("PDF 中含有脚本或可执行动作，不能作为扫描件接收", code="file_active")
+            raise _refuse(_("PDF 中含有脚本或可执行动作，不能作为扫描件接收"), code="file_active")
         carry = window[-32:]
         tail = (tail + chunk)[-2048:]
     upload.seek(0)
     if b"%%EOF" not in tail:
-        raise _refuse("PDF 文件不完整（缺少结尾标记），请重新扫描或导出", code="file_invalid")
+        raise _refuse(_("PDF 文件不完整（缺少结尾标记），请重新扫描或导出"), code="file_invalid")
 
 
 def check_upload(upload: UploadedFile) -> str:

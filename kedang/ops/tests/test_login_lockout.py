@@ -99,3 +99,11 @@ def test_api_token_lockout(client: Client, users: dict[str, User]) -> None:
     assert "锁定" in resp.json()["detail"]
     time.sleep(2.2)
     assert token(PASSWORD).status_code == 200
+
+
+def test_locked_message_in_english(client: Client, users: dict[str, User]) -> None:
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    for _ in range(3):
+        resp = _post(client, "cs_agent", "wrong-password")
+    assert resp.status_code == 429
+    assert "Too many failed logins" in resp.content.decode()

@@ -98,3 +98,25 @@ def test_logout_forgets_session(users: dict[str, User]) -> None:
     assert LoginSession.objects.count() == 1
     c.post("/logout/")
     assert LoginSession.objects.count() == 0
+
+
+def test_daily_housekeeping_forgets_gone_sessions_and_old_login_records(users: dict[str, User]) -> None:
+    import datetime as dt
+
+    from axes.models import AccessLog
+    from django.utils import timezone
+
+    from kedang.agenda.daily import DAILY_PARTS
+    from kedang.ops.housekeeping import housekeeping
+
+    assert "ops: sessions and login records" in [label for label, _ in DAILY_PARTS]
+    kept = _login("cs_agent")
+    gone = _login("account_manager")
+    Session.objects.filter(session_key=gone.session.session_key).delete()
+    AccessLog.objects.create(username="old", ip_address="10.0.0.1", user_agent="x")
+    AccessLog.objects.filter(username="old").update(attempt_time=timezone.now() - dt.timedelta(days=400))
+    assert housekeeping(timezone.localdate()) == 2
+    assert list(LoginSession.objects.values_list("session_key", flat=True)) == [kept.session.session_key]
+    assert not AccessLog.objects.filter(username="old").exists()
+    assert AccessLog.objects.count() == 2  # this year's logins stay
+    assert housekeeping(timezone.localdate()) == 0  # idempotent
