@@ -120,7 +120,7 @@ def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
 def sqlite_checksums(path: str | Path) -> dict[str, dict[str, Any]]:
     """Row count and an order-independent checksum (sum of row hashes mod 2^64) of every table.
     Virtual tables (full-text search) are covered by their shadow tables."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _ro(path)
     try:
         result = {}
         for table in _sqlite_tables(conn):
@@ -136,20 +136,27 @@ def sqlite_checksums(path: str | Path) -> dict[str, dict[str, Any]]:
         conn.close()
 
 
-def _sqlite_copy(src: str | Path, dst: str | Path, *, read_only: bool = False) -> None:
-    """Copy a live SQLite database with the online backup API: one consistent snapshot, writers continue."""
-    source = sqlite3.connect(f"file:{src}?mode=ro" if read_only else str(src), uri=read_only, timeout=60)
+def _ro(path: str | Path) -> sqlite3.Connection:
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=60)
+
+
+def _sqlite_copy(src: str | Path, dst: str | Path, *, into_live: bool = False) -> None:
+    """Copy a SQLite database with the online backup API: one consistent snapshot, writers continue.
+    A backup file is left in rollback-journal mode (one self-contained file); the live database goes
+    back to WAL, as the app runs it."""
+    source = _ro(src) if into_live else sqlite3.connect(str(src), timeout=60)
     target = sqlite3.connect(str(dst), timeout=60)
     try:
         with target:
             source.backup(target)  # pages=-1: the whole database in one step, inside one read transaction
+        target.execute("PRAGMA journal_mode=WAL" if into_live else "PRAGMA journal_mode=DELETE")
     finally:
         target.close()
         source.close()
 
 
 def _sqlite_attachments(path: Path) -> list[tuple[str, str]]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _ro(path)
     try:
         return conn.execute(
             "SELECT DISTINCT file, sha256 FROM customers_attachment WHERE file <> ''"
@@ -370,7 +377,7 @@ def restore(src: str | Path) -> RestoreResult:
     db_path = src / manifest["database"]["file"]
     connections.close_all()
     if vendor == "sqlite":
-        _sqlite_copy(db_path, _db_settings()["NAME"], read_only=True)
+        _sqlite_copy(db_path, _db_settings()["NAME"], into_live=True)
     else:
         result = subprocess.run(
             [
