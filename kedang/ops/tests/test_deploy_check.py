@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("KEDANG_", "DEBUG", "SECRET_KEY"))}
+    # a clean environment: nothing from the test run (browser tests set DJANGO_ALLOW_ASYNC_UNSAFE)
+    drop = ("KEDANG_", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "ALLOWED_HOSTS")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
