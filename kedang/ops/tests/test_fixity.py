@@ -112,3 +112,16 @@ def test_weekly_job_is_scheduled() -> None:
 
     names = [t.name for t in HUEY._registry.periodic_tasks]
     assert "verify_attachments_weekly" in names
+
+
+def test_findings_are_listed_in_the_admin(stored: list[Attachment], login: Any) -> None:
+    Path(stored[1].file.path).unlink()
+    _run()
+    client = login("admin")
+    page = client.get("/admin/ops/fixityrun/")
+    assert page.status_code == 200
+    assert "0 / 1 / 0" in page.content.decode()
+    run = FixityRun.objects.get()
+    detail = client.get(f"/admin/ops/fixityrun/{run.pk}/change/").content.decode()
+    assert stored[1].file.name in detail
+    assert login("auditor").get("/admin/ops/fixityrun/").status_code == 302  # staff only

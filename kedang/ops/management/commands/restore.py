@@ -3,6 +3,7 @@ with it, and verify every table and file (R-G9). Stop the web server and the wor
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            manifest = read_manifest_or_fail(options["dir"])
+            manifest = read_manifest(Path(options["dir"]))
             if options["check_only"]:
                 problems = verify_backup(options["dir"])
                 for line in problems:
@@ -44,9 +45,3 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已恢复并核对：{report.tables} 张表 {report.rows} 行、{report.files} 个文件与备份一致"
         )
-
-
-def read_manifest_or_fail(path: str) -> dict[str, Any]:
-    from pathlib import Path
-
-    return read_manifest(Path(path))
