@@ -2,12 +2,15 @@
 
 SPEC §14: DATABASE_URL, KEDANG_MEDIA_ROOT, SECRET_KEY, KEDANG_FIELD_KEY, DEBUG.
 A secret may also be given as a file: SECRET_KEY_FILE=/run/secrets/key.
+Production (KEDANG_PRODUCTION=1): the secret key must come from KEDANG_SECRET_KEY (or SECRET_KEY), HTTPS is
+on, and `manage.py check --deploy` is clean — see README "Security and operations".
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,8 +44,21 @@ def _local_secret_key() -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-DEBUG = env_bool("DEBUG")
-SECRET_KEY = env("SECRET_KEY") or _local_secret_key()
+KEDANG_PRODUCTION = env_bool("KEDANG_PRODUCTION")
+DEBUG = env_bool("DEBUG") and not KEDANG_PRODUCTION
+
+
+def _required_in_production(name: str) -> None:
+    if KEDANG_PRODUCTION:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"KEDANG_PRODUCTION=1 needs {name} (or {name}_FILE)")
+
+
+SECRET_KEY = env("KEDANG_SECRET_KEY") or env("SECRET_KEY")
+if not SECRET_KEY:
+    _required_in_production("KEDANG_SECRET_KEY")
+    SECRET_KEY = _local_secret_key()
 
 
 def _local_field_key() -> str:
@@ -56,9 +72,10 @@ def _local_field_key() -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-KEDANG_FIELD_KEY = env("KEDANG_FIELD_KEY") or _local_field_key()
-# behind a reverse proxy that sets X-Forwarded-For: trust it for the client address (access log, lockout)
-KEDANG_TRUST_PROXY = env_bool("KEDANG_TRUST_PROXY")
+KEDANG_FIELD_KEY = env("KEDANG_FIELD_KEY")
+if not KEDANG_FIELD_KEY:
+    _required_in_production("KEDANG_FIELD_KEY")
+    KEDANG_FIELD_KEY = _local_field_key()
 # erasures (data-subject requests) are also appended here, outside the database, to survive a restore
 KEDANG_ERASURE_LEDGER = Path(env("KEDANG_ERASURE_LEDGER") or VAR_DIR / "erasure-ledger.jsonl")
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
@@ -82,7 +99,9 @@ INSTALLED_APPS = [
     "kedang.exchange",
     "kedang.privacy",
     "kedang.web",
+    "kedang.ops",
     "huey.contrib.djhuey",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -94,9 +113,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kedang.privacy.middleware.CurrentRequestMiddleware",
+    "kedang.ops.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kedang.urls"
@@ -141,6 +162,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out accounts and addresses first
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -212,16 +237,39 @@ if _HUEY_REDIS:
 else:
     HUEY["filename"] = str(VAR_DIR / "huey.sqlite3")
 
+# Login hardening (django-axes): after KEDANG_LOGIN_FAILURE_LIMIT failures an account, and separately an
+# address, is locked for KEDANG_LOGIN_LOCKOUT_MINUTES. X-Forwarded-For counts only with KEDANG_TRUSTED_PROXIES.
+KEDANG_TRUSTED_PROXIES = int(env("KEDANG_TRUSTED_PROXIES", "0"))
+AXES_FAILURE_LIMIT = int(env("KEDANG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(env("KEDANG_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [
+    p.strip() for p in env("KEDANG_LOGIN_LOCKOUT_BY", "username,ip_address").split(",")
+]
+AXES_CLIENT_IP_CALLABLE = "kedang.ops.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "kedang.ops.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+KEDANG_LOGIN_LOG_DAYS = int(env("KEDANG_LOGIN_LOG_DAYS", "180"))  # login records kept this long
+
+# Sessions end after KEDANG_SESSION_IDLE_MINUTES without a request, and after KEDANG_SESSION_MAX_HOURS anyway.
+KEDANG_SESSION_IDLE_MINUTES = float(env("KEDANG_SESSION_IDLE_MINUTES", "30"))
+KEDANG_SESSION_MAX_HOURS = float(env("KEDANG_SESSION_MAX_HOURS", "10"))
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 10
+SESSION_COOKIE_AGE = int(KEDANG_SESSION_IDLE_MINUTES * 60) + 60
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG and env_bool("KEDANG_HTTPS"):
+if not DEBUG and env_bool("KEDANG_HTTPS", default=KEDANG_PRODUCTION):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KEDANG_HSTS_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("KEDANG_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:  # preloading is a commitment the operator opts into, not a defect
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    if KEDANG_TRUSTED_PROXIES:  # TLS ends at the proxy, which says so in X-Forwarded-Proto
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

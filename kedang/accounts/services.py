@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import ApiToken, Department, RoleSetting, User
@@ -88,9 +89,13 @@ def _digest(raw: str) -> str:
 
 
 @transaction.atomic
-def token_issue(*, username: str, password: str) -> str | None:
-    """Return a new bearer token for valid credentials, else None."""
-    user = authenticate(username=username, password=password)
+def token_issue(*, username: str, password: str, request: HttpRequest | None = None) -> str | None:
+    """Return a new bearer token for valid credentials, else None. The request lets the login lockout
+    (django-axes) count failures by account and address; a call from code without one counts as local."""
+    if request is None:
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         return None
     raw = secrets.token_urlsafe(32)

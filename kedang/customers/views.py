@@ -28,6 +28,7 @@ from kedang.privacy.models import AccessAction
 from kedang.web.forms import add_service_errors
 
 from . import selectors, services, validators
+from .downloads import attachment_response
 from .forms import CustomerFilterForm, CustomerForm, DocumentForm, LocationForm, NoteForm, VehicleForm
 from .models import RecordKind, Tag
 from .selectors import history_entries
@@ -322,11 +323,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     """Attachments are served only here, after the visibility check, always as a download."""
     att = selectors.get_attachment_for_user(_user(request), attachment_id)
     log_access(request.user, AccessAction.DOWNLOAD, customer=att.record.customer, what=att.original_name)
-    response = FileResponse(
-        att.file.open("rb"), as_attachment=True, filename=att.original_name, content_type=att.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(att)
 
 
 FIELD_CHECKS: dict[str, Callable[[str], str]] = {

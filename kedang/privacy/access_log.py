@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kedang.accounts.models import User
+from kedang.ops.client_ip import client_ip
 
 from .middleware import current_request
 from .models import AccessLog, AccessLogHead
@@ -57,16 +58,12 @@ def row_hash(row: AccessLog) -> str:
     return hmac.new(_key(settings.KEDANG_FIELD_KEY), message, hashlib.sha256).hexdigest()
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The peer address. X-Forwarded-For is trusted only behind a configured proxy (KEDANG_TRUST_PROXY)."""
+def _client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address (X-Forwarded-For only behind configured proxies: kedang.ops.client_ip)."""
     request = request or current_request.get()
     if request is None:
         return None
-    if getattr(settings, "KEDANG_TRUST_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 def log_access(
@@ -93,7 +90,7 @@ def log_access(
             at=timezone.now(),
             user=user,
             username=user.username if user else "",
-            ip=client_ip(request),
+            ip=_client_ip(request),
             action=action,
             customer_id=getattr(customer, "pk", None),
             archive_no=getattr(customer, "archive_no", "") or "",

@@ -1,4 +1,5 @@
-"""Exports are already recorded by the exchange module (ExportLog); each one also goes into the access log."""
+"""Exports recorded by the exchange module (ExportLog) also go into the access log; a restore re-applies the
+erasure ledger."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from kedang.exchange.models import ExportLog
+from kedang.ops.backup import restored
 
 from .access_log import log_access
 from .models import AccessAction
@@ -19,3 +21,11 @@ def export_logged(sender: type[ExportLog], instance: ExportLog, created: bool, *
         action = AccessAction.PRINT if instance.file_format == "pdf" else AccessAction.EXPORT
         what = f"{instance.what} ({instance.file_format})"
         log_access(instance.user, action, customer=instance.customer, what=what, rows=instance.rows)
+
+
+@receiver(restored, dispatch_uid="privacy_reapply_erasures")
+def erase_again_after_restore(sender: object, **kwargs: Any) -> None:
+    """A restored backup may predate erasures: the ledger (outside the database) erases them again."""
+    from .services import reapply_erasures
+
+    reapply_erasures()

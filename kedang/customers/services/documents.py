@@ -25,13 +25,7 @@ from ..models import (
     Vehicle,
 )
 from .common import _customer_for_write, _errors_add, _record
-
-ALLOWED_UPLOAD_TYPES = {
-    "application/pdf": b"%PDF-",
-    "image/jpeg": b"\xff\xd8\xff",
-    "image/png": b"\x89PNG\r\n\x1a\n",
-    "image/tiff": b"II*\x00",
-}
+from .upload_checks import check_upload
 
 
 def _file_for(customer: Customer, file_type: FileType, vehicle: Vehicle | None) -> ArchiveFile:
@@ -39,21 +33,6 @@ def _file_for(customer: Customer, file_type: FileType, vehicle: Vehicle | None) 
         customer=customer, file_type=file_type, vehicle=vehicle if file_type.per_vehicle else None
     )
     return f
-
-
-def _sniff(upload: UploadedFile) -> str:
-    """The content type judged by the file's first bytes, not its name (R-A7)."""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for ctype, magic in ALLOWED_UPLOAD_TYPES.items():
-        if head.startswith(magic):
-            return ctype
-    if head.startswith(b"MM\x00*"):
-        return "image/tiff"
-    raise ValidationError(
-        {"file": ValidationError("只能上传 PDF、JPEG、PNG 或 TIFF 扫描件", code="file_type")}
-    )
 
 
 @transaction.atomic
@@ -99,7 +78,7 @@ def document_add(
             _errors_add(errors, "file", ValidationError("文件是空的", code="file_empty"))
     if errors:
         raise ValidationError(errors)
-    ctype = _sniff(upload) if upload is not None else ""
+    ctype = check_upload(upload) if upload is not None else ""
     archive_file = _file_for(customer, file_type, vehicle)
     record = _record(
         customer,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from kedang.errors import ApprovalPending, Conflict
 from kedang.governance import filing
 from kedang.governance.models import ChangeRequest, RecycleBinEntry
 
-PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
+PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGP8//8/AwwwMSAB3BwAlm4DBfIlvvkAAAAASUVORK5CYII="  # a real 4×4 PNG: uploads are checked by decoding
 
 
 @pytest.fixture

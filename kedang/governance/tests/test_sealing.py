@@ -3,7 +3,6 @@ records refuse changes through every path (service, page, API, admin/ORM)."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from kedang.errors import Conflict
 from kedang.governance import filing
 from kedang.governance.models import Volume
 
-PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32).decode()
+PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGP8//8/AwwwMSAB3BwAlm4DBfIlvvkAAAAASUVORK5CYII="  # a real 4×4 PNG: uploads are checked by decoding
 
 
 @pytest.fixture

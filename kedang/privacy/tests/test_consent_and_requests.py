@@ -109,3 +109,19 @@ def test_erasure_removes_everything_and_survives_a_restore(
     assert services.reapply_erasures() == 1
     assert not Customer.objects.filter(pk=pk).exists() and Erasure.objects.filter(customer_id=pk).exists()
     assert services.reapply_erasures() == 0
+
+
+def test_a_restore_erases_again_through_the_ledger(
+    person: Any, users: dict[str, User], settings: Any, tmp_path: Any
+) -> None:
+    """manage.py restore sends `restored`; the ledger's erasures are applied again at once."""
+    from kedang.ops.backup import restored
+
+    settings.KEDANG_ERASURE_LEDGER = tmp_path / "ledger.jsonl"
+    pk, archive_no = person.pk, person.archive_no
+    services.subject_erase(actor=users["cs_manager"], customer_id=pk, reason="客户要求")
+    Customer.objects.bulk_create(
+        [Customer(pk=pk, archive_no=archive_no, name="王建国", owner=users["account_manager"])]
+    )
+    restored.send(sender=None, manifest={})
+    assert not Customer.objects.filter(pk=pk).exists()

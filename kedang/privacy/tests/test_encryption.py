@@ -75,7 +75,7 @@ def test_rows_written_before_encryption_are_encrypted_by_the_migration(person: A
 
 
 @pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="reads a SQLite file")
-def test_the_sqlite_file_holds_no_id_number_in_clear(tmp_path: Path) -> None:
+def test_the_sqlite_file_and_a_backup_hold_no_id_number_in_clear(tmp_path: Path) -> None:
     """A real database file, written by the app's own commands: no ID number in its bytes (incl. WAL)."""
     env = {
         **os.environ,
@@ -96,9 +96,12 @@ def test_the_sqlite_file_holds_no_id_number_in_clear(tmp_path: Path) -> None:
         "birthday=datetime.date(1948, 12, 31), reason='更正')\n"
     )
     subprocess.run([*manage, "shell", "-c", script], env=env, check=True, cwd=ROOT)
-    blob = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite3*"))
-    assert len(blob) > 100_000
-    for number in (ID, "110105194812310022"):
-        assert number.encode() not in blob
-        assert number[::-1].encode() not in blob  # nor reversed (the search index)
-    assert "王建国".encode() in blob  # the search finds the file readable otherwise
+    subprocess.run([*manage, "backup", str(tmp_path / "backup")], env=env, check=True, cwd=ROOT)
+    database = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite3*"))
+    backup = b"".join(p.read_bytes() for p in (tmp_path / "backup").rglob("*") if p.is_file())
+    for blob in (database, backup):
+        assert len(blob) > 100_000
+        for number in (ID, "110105194812310022"):
+            assert number.encode() not in blob
+            assert number[::-1].encode() not in blob  # nor reversed (the search index)
+        assert "王建国".encode() in blob  # the search would find a number in clear: the name is there
