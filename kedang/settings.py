@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kedang.governance",
     "kedang.agenda",
     "kedang.followups",
+    "kedang.complaints",
     "kedang.exchange",
     "kedang.web",
     "huey.contrib.djhuey",
