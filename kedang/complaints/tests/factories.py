@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from conftest import PASSWORD
 from kedang.accounts.models import User
 from kedang.accounts.services import user_upsert
 from kedang.complaints.models import Complaint, State
@@ -49,7 +50,11 @@ PATHS: dict[str, list[tuple[str, str]]] = {
 def add_handler(users: dict[str, User]) -> User:
     """`handler`: a customer-service agent of the after-sales department, and her manager `svc_boss`."""
     users["handler"], _ = user_upsert(
-        username="handler", role="cs_agent", password="x", department=HANDLER_DEPARTMENT, check_password=False
+        username="handler",
+        role="cs_agent",
+        password=PASSWORD,
+        department=HANDLER_DEPARTMENT,
+        check_password=False,
     )
     users["svc_boss"], _ = user_upsert(
         username="svc_boss",
