@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from kedang.accounts.models import User
@@ -106,3 +106,15 @@ def category_options() -> list[CategoryOption]:
 
     walk(None, 0)
     return out
+
+
+def home_context(user: User, today: dt.date) -> dict[str, object]:
+    """The complaints' part of the home page (R-H1): the ones awaiting this user, overdue first, with counts,
+    and the compensations waiting for her approval."""
+    awaiting = awaiting_complaints(user, today)
+    counts = awaiting.aggregate(total=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    return {
+        "complaints_awaiting": list(awaiting[:10]),
+        "complaint_counts": counts,
+        "compensations_pending": pending_compensations(user).count(),
+    }
