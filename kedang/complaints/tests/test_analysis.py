@@ -100,7 +100,9 @@ def data_set(
 
 def test_figures_equal_a_hand_count(users: dict[str, User], data_set: dict[str, Any]) -> None:
     with translation.override("zh-hans"):
-        r = complaint_analysis(users["cs_manager"], start=D(2026, 1, 1), end=D(2026, 3, 31), today=D(2026, 3, 31))
+        r = complaint_analysis(
+            users["cs_manager"], start=D(2026, 1, 1), end=D(2026, 3, 31), today=D(2026, 3, 31)
+        )
     assert (r.total, r.open, r.overdue, r.closed, r.rejected) == (5, 2, 1, 2, 1)
     assert r.avg_satisfaction == 5.0
     assert r.by_category[0].label == "维修质量"
