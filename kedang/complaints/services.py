@@ -316,6 +316,25 @@ def complaint_transition(
 # ---------------------------------------------------------------- compensation (R-P5)
 
 
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def parse_amount(raw: Any) -> Decimal:
+    """A sum of money in yuan: greater than 0, at most two decimals (fen), thousands separators allowed."""
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+        if (
+            not value.is_finite()
+            or value <= 0
+            or value > MAX_AMOUNT
+            or value != value.quantize(Decimal("0.01"))
+        ):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ValidationError("金额应为大于 0 的数，最多两位小数", code="invalid") from None
+    return value
+
+
 @transaction.atomic
 def compensation_request(
     *, actor: User, complaint_id: int, kind: str, amount: Any, description: str
@@ -332,14 +351,9 @@ def compensation_request(
     if kind not in CompensationKind.values:
         errors["kind"] = [ValidationError("类型应为 compensation 或 discount", code="invalid_choice")]
     try:
-        value = Decimal(str(amount).strip().replace(",", ""))
-        if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-            raise InvalidOperation
-        if value >= Decimal("10000000000"):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors["amount"] = [ValidationError("金额应为大于 0 的数，最多两位小数", code="invalid")]
-        value = Decimal(0)
+        value = parse_amount(amount)
+    except ValidationError as exc:
+        errors["amount"] = exc.error_list
     description = (description or "").strip()
     if not description:
         errors["description"] = [ValidationError("请填写说明", code="required")]

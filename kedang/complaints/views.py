@@ -167,6 +167,16 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/form.html", context)
 
 
+MAIN_PATH = [State.RECEIVED, State.CONFIRMED, State.ASSIGNED, State.RESOLVED, State.FEEDBACK, State.CLOSED]
+
+
+def _progress(state: str) -> list[tuple[str, str]]:
+    """The workflow's states as (label, done|now|'') for the chips on the detail page."""
+    path = [State.RECEIVED, State.REJECTED] if state == State.REJECTED else MAIN_PATH
+    here = path.index(State(state))
+    return [(str(s.label), "done" if i < here else "now" if i == here else "") for i, s in enumerate(path)]
+
+
 def _detail_context(user: User, complaint_id: int) -> dict[str, Any]:
     c = get_complaint_for_user(user, complaint_id)
     today = timezone.localdate()
@@ -192,6 +202,7 @@ def _detail_context(user: User, complaint_id: int) -> dict[str, Any]:
         .order_by("department__name", "username"),
         "departments": Department.objects.order_by("name"),
         "states": dict(State.choices),
+        "progress": _progress(c.state),
         "errors": {},
         "data": {},
     }
