@@ -16,11 +16,12 @@ from .workflow import CS_MANAGERS, CUSTOMER_SERVICE
 
 
 def visible_complaints(user: User) -> QuerySet[Complaint]:
-    from kedang.customers.selectors import visible_customers
+    """The complaints of the customers the user may see (R-G2), and those assigned to her to handle."""
+    from kedang.customers.selectors import visibility_q
 
-    return Complaint.objects.filter(
-        Q(customer__in=visible_customers(user).values("pk")) | Q(handler_id=user.pk)
-    )
+    qs = Complaint.objects.filter(customer__deleted_at__isnull=True)
+    cond = visibility_q(user, owner_field="customer__owner", customer_field="customer_id")
+    return qs if cond is None else qs.filter(cond | Q(handler_id=user.pk))
 
 
 def get_complaint_for_user(user: User, complaint_id: int) -> Complaint:
