@@ -166,3 +166,20 @@ def test_an_unknown_action_is_bad_input(users: dict[str, User], make_customer: C
     with pytest.raises(ValidationError) as exc:
         complaint_transition(actor=users["cs_manager"], complaint_id=c.pk, action="escalate")
     assert list(exc.value.error_dict) == ["action"]
+
+
+def test_a_handler_outside_the_customers_scope_sees_and_resolves_what_she_was_given(
+    users: dict[str, User], make_customer: Callable[..., Any]
+) -> None:
+    from kedang.complaints.selectors import get_complaint_for_user, visible_complaints
+
+    c = complaint_in(State.CONFIRMED, users, make_customer(owner=users["account_manager"]))
+    assert not visible_complaints(users["am2"]).filter(pk=c.pk).exists()
+    complaint_transition(
+        actor=users["cs_manager"], complaint_id=c.pk, action="assign", department="销售二部", handler="am2"
+    )
+    assert get_complaint_for_user(users["am2"], c.pk).pk == c.pk
+    done = complaint_transition(
+        actor=users["am2"], complaint_id=c.pk, action="resolve", resolution="已上门处理"
+    )
+    assert done.state == State.RESOLVED
