@@ -29,7 +29,7 @@ class ComplaintIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: int
-    channel: str = Field(description=" | ".join(Channel.values))
+    channel: str = Field(description=" | ".join(Channel.values) + "（follow-up 亦可）")
     summary: str
     vehicle_id: int | None = None
     category_id: int | None = Field(None, description="投诉类别 id（可配置的类别树）")
@@ -186,6 +186,29 @@ def _detail(actor: User, complaint_id: int) -> dict[str, Any]:
         for x in c.compensations.select_related("requested_by", "decided_by").order_by("id")
     ]
     return {**complaint_out(c), "history": history, "compensations": comps}
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+    depth: int
+
+
+@router.get("/complaint-categories", response={200: list[CategoryOut], **ERRORS})
+def categories_list(request: HttpRequest) -> Status[list[dict[str, Any]]]:
+    """The active complaint categories (a tree, depth-first) for `category_id`."""
+    from .models import Category
+    from .selectors import category_options
+
+    parents = dict(Category.objects.values_list("pk", "parent_id"))
+    return Status(
+        200,
+        [
+            {"id": o.id, "name": o.label, "parent_id": parents.get(o.id), "depth": o.depth}
+            for o in category_options()
+        ],
+    )
 
 
 @router.post("/complaints", response={201: ComplaintDetailOut, **ERRORS})

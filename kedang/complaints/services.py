@@ -42,6 +42,8 @@ from .selectors import visible_complaints
 from .workflow import STEPS, may_take
 
 MAX_SUMMARY = 4000
+# SPEC §6 spells the follow-up channel "follow-up"; the code is "followup"
+CHANNEL_ALIASES = {"follow-up": Channel.FOLLOWUP.value, "follow_up": Channel.FOLLOWUP.value}
 COMPENSATION_APPROVERS = frozenset({Role.CS_MANAGER, Role.GENERAL_MANAGER, Role.SALES_MANAGER})
 ARCHIVE_CATEGORY = "C4"  # 投诉与折让 (R-P5)
 
@@ -133,6 +135,7 @@ def complaint_create(
     today = today or timezone.localdate()
     customer = _customer_for_write(actor, customer_id, lock=False)
     errors: dict[str, list[ValidationError]] = {}
+    channel = CHANNEL_ALIASES.get(channel, channel)
     if channel not in Channel.values:
         errors["channel"] = [ValidationError("渠道应为 " + " / ".join(Channel.values), code="invalid_choice")]
     summary = (summary or "").strip()

@@ -145,3 +145,26 @@ def test_compensation_needs_a_manager_and_lands_in_category_4(
     assert record.file is not None and record.file.file_type.code == "C4"
     assert record.customer_id == customer.pk and "折让 ¥300.50（已批准）" in record.title
     assert api("general_manager", "post", f"/compensations/{comp}/refuse", {}).status_code == 409
+
+
+def test_categories_and_the_follow_up_channel_spelling(api: Call, make_customer: Callable[..., Any]) -> None:
+    cats = api("cs_agent", "get", "/complaint-categories").json()
+    rework = next(c for c in cats if c["name"] == "返修")
+    parent = next(c for c in cats if c["id"] == rework["parent_id"])
+    assert parent["name"] == "维修质量" and (parent["depth"], rework["depth"]) == (0, 1)
+    r = api(
+        "cs_agent",
+        "post",
+        "/complaints",
+        {
+            "customer_id": make_customer().pk,
+            "channel": "follow-up",
+            "summary": "回访中客户反映",
+            "category_id": rework["id"],
+        },
+    )
+    assert (
+        r.status_code == 201
+        and r.json()["channel"] == "followup"
+        and r.json()["category"] == "维修质量 / 返修"
+    )

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.complaints.models import Complaint, State
+from kedang.complaints.services import compensation_decide, compensation_request, complaint_transition
 
 from .factories import add_handler, complaint_in
 
@@ -160,7 +161,12 @@ def test_the_printed_form_has_every_field_and_the_history(
     add_handler(users)
     customer = make_customer(name="孙悦", phone="13912345678")
     vehicle = make_vehicle(customer, plate="沪C12345", model="帕萨特")
-    c = complaint_in(State.CLOSED, users, customer, vehicle_id=vehicle.pk, summary="喷漆有色差")
+    c = complaint_in(State.FEEDBACK, users, customer, vehicle_id=vehicle.pk, summary="喷漆有色差")
+    comp = compensation_request(
+        actor=users["handler"], complaint_id=c.pk, kind="discount", amount="1200", description="工时八折"
+    )
+    compensation_decide(actor=users["cs_manager"], compensation_id=comp.pk, approve=True)
+    complaint_transition(actor=users["cs_manager"], complaint_id=c.pk, action="close")
     r = login("cs_manager").get(reverse("complaint_print", args=[c.pk]))
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     pdf = tmp_path / "form.pdf"
