@@ -114,6 +114,9 @@ def demo_complaints(
                     compensation_decide(
                         actor=users["csm"], compensation_id=comp.pk, approve=True, note="同意"
                     )
+                    Transition.objects.filter(complaint=c, action__startswith="compensation").update(
+                        at=dt.datetime.combine(day, dt.time(hour, 59), tz)
+                    )
             Transition.objects.filter(complaint=c, action="receive").update(
                 at=dt.datetime.combine(received, dt.time(9, rng.randrange(60)), tz)
             )
