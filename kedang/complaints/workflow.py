@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kedang.accounts.roles import Role
 
@@ -35,26 +35,36 @@ class Step:
 STEPS: dict[str, Step] = {
     s.action: s
     for s in (
-        Step("confirm", frozenset({State.RECEIVED}), State.CONFIRMED, CS_MANAGERS, N_("确认投诉")),
-        Step("assign", frozenset({State.CONFIRMED}), State.ASSIGNED, CS_MANAGERS, N_("分派处理")),
+        Step("confirm", frozenset({State.RECEIVED}), State.CONFIRMED, CS_MANAGERS, gettext_noop("确认投诉")),
+        Step("assign", frozenset({State.CONFIRMED}), State.ASSIGNED, CS_MANAGERS, gettext_noop("分派处理")),
         Step(
             "resolve",
             frozenset({State.ASSIGNED}),
             State.RESOLVED,
             CS_MANAGERS | {HANDLER},
-            N_("记录处理结果"),
+            gettext_noop("记录处理结果"),
         ),
-        Step("feedback", frozenset({State.RESOLVED}), State.FEEDBACK, CUSTOMER_SERVICE, N_("回访客户意见")),
-        Step("close", frozenset({State.FEEDBACK}), State.CLOSED, CS_MANAGERS, N_("结案")),
+        Step(
+            "feedback",
+            frozenset({State.RESOLVED}),
+            State.FEEDBACK,
+            CUSTOMER_SERVICE,
+            gettext_noop("回访客户意见"),
+        ),
+        Step("close", frozenset({State.FEEDBACK}), State.CLOSED, CS_MANAGERS, gettext_noop("结案")),
         Step(
             "reject",
             frozenset({State.RECEIVED, State.CONFIRMED}),
             State.REJECTED,
             CS_MANAGERS,
-            N_("不予受理"),
+            gettext_noop("不予受理"),
         ),
         Step(
-            "reopen", frozenset({State.FEEDBACK, State.CLOSED}), State.ASSIGNED, CS_MANAGERS, N_("重新处理")
+            "reopen",
+            frozenset({State.FEEDBACK, State.CLOSED}),
+            State.ASSIGNED,
+            CS_MANAGERS,
+            gettext_noop("重新处理"),
         ),
     )
 }

@@ -168,3 +168,36 @@ def test_categories_and_the_follow_up_channel_spelling(api: Call, make_customer:
         and r.json()["channel"] == "followup"
         and r.json()["category"] == "维修质量 / 返修"
     )
+
+
+def test_a_follow_up_call_over_http_opens_the_complaint(
+    api: Call, users: dict[str, User], make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+) -> None:
+    import datetime as dt
+
+    from kedang.agenda.models import Task
+    from kedang.agenda.services import event_record
+    from kedang.followups.services import questionnaire_items
+
+    customer = make_customer()
+    vehicle = make_vehicle(customer)
+    event_record(
+        actor=users["cs_agent"],
+        customer_id=customer.pk,
+        kind="repair",
+        vehicle_id=vehicle.pk,
+        date=dt.date.today() - dt.timedelta(days=3),
+    )
+    task = Task.objects.get(rule__code="3DC")
+    answers = {str(i.pk): i.scale_max for i in questionnaire_items(task)}
+    r = api(
+        "cs_manager",
+        "post",
+        f"/tasks/{task.pk}/complete",
+        {"outcome": "reached", "answers": answers, "issue": "洗车不干净", "open_complaint": True},
+    )
+    assert r.status_code == 200, r.content
+    number = r.json()["call"]["complaint_ref"]
+    [item] = api("cs_manager", "get", f"/complaints?customer_id={customer.pk}").json()["items"]
+    assert item["number"] == number and item["channel"] == "followup" and item["vehicle_id"] == vehicle.pk
+    assert item["call_id"] == r.json()["call"]["id"] and item["summary"] == "洗车不干净"
