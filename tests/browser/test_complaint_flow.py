@@ -159,7 +159,10 @@ def test_complaint_from_a_follow_up_to_closed_by_three_people(
     page.screenshot(path=str(SHOTS / "complaint-list.png"), full_page=True)
     page.goto(f"{base}/complaints/analysis/")
     page.locator("#chart-trend canvas").wait_for()
-    assert page.locator("[data-k=total]").inner_text() == "1" and page.locator("[data-k=closed]").inner_text() == "1"
+    assert (
+        page.locator("[data-k=total]").inner_text() == "1"
+        and page.locator("[data-k=closed]").inner_text() == "1"
+    )
     page.screenshot(path=str(SHOTS / "complaint-analysis.png"), full_page=True)
 
     # the timeline shows every step
