@@ -454,3 +454,48 @@ def complaint_from_call(call: Any) -> str:
         today=call.called_on,
     )
     return complaint.number
+
+
+# ---------------------------------------------------------------- printing and export (logged, R-G7)
+
+
+def complaint_form_pdf(*, actor: User, complaint_id: int) -> tuple[Complaint, bytes]:
+    """《客户投诉处理表》 of a visible complaint (404 otherwise) as PDF; the print is logged."""
+    from kedang.exchange.models import ExportLog
+
+    from .pdf import complaint_form
+    from .selectors import get_complaint_for_user
+
+    complaint = get_complaint_for_user(actor, complaint_id)
+    content = complaint_form(complaint, printed_by=str(actor))
+    ExportLog.objects.create(
+        user=actor,
+        what="complaint_form",
+        file_format="pdf",
+        rows=1,
+        customer=complaint.customer,
+        filters={"complaint": complaint.number},
+    )
+    return complaint, content
+
+
+def complaint_analysis_export(
+    *, actor: User, start: dt.date, end: dt.date, today: dt.date, department_id: int | None = None
+) -> bytes:
+    """The analysis (R-P4) as .xlsx, with the page's filters; logged."""
+    from kedang.exchange.models import ExportLog
+
+    from .analysis import analysis_workbook, complaint_analysis
+
+    report = complaint_analysis(actor, start=start, end=end, today=today, department_id=department_id)
+    dept = Department.objects.filter(pk=department_id).first() if department_id else None
+    content = analysis_workbook(report, filters=dept.name if dept else "")
+    filters = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        **({"department": dept.name} if dept else {}),
+    }
+    ExportLog.objects.create(
+        user=actor, what="complaint_analysis", file_format="xlsx", rows=report.total, filters=filters
+    )
+    return content

@@ -24,15 +24,16 @@ from kedang.accounts.selectors import can_write
 from kedang.customers.selectors import get_customer_for_user, visible_customers
 from kedang.errors import Conflict
 
-from .analysis import analysis_workbook, complaint_analysis
+from .analysis import complaint_analysis
 from .forms import ComplaintForm, FilterForm
 from .models import OPEN_STATES, Category, Channel, CompensationKind, State
-from .pdf import complaint_form
 from .selectors import category_options, get_complaint_for_user, overdue_first, visible_complaints
 from .services import (
     compensation_decide,
     compensation_request,
+    complaint_analysis_export,
     complaint_create,
+    complaint_form_pdf,
     complaint_transition,
     may_approve_compensation,
 )
@@ -292,9 +293,7 @@ def compensation_decision(request: HttpRequest, compensation_id: int) -> HttpRes
 @login_required
 def complaint_print(request: HttpRequest, complaint_id: int) -> HttpResponse:
     """《客户投诉处理表》 as PDF, opened in the browser's viewer."""
-    user = _user(request)
-    c = get_complaint_for_user(user, complaint_id)
-    pdf = complaint_form(c, printed_by=str(user))
+    c, pdf = complaint_form_pdf(actor=_user(request), complaint_id=complaint_id)
     return HttpResponse(
         pdf,
         content_type="application/pdf",
@@ -350,9 +349,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
 @login_required
 def analysis_export(request: HttpRequest) -> HttpResponse:
     args = _analysis_args(request)
-    report = complaint_analysis(_user(request), **args)
-    dept = Department.objects.filter(pk=args["department_id"]).first() if args["department_id"] else None
-    data = analysis_workbook(report, filters=dept.name if dept else "")
+    data = complaint_analysis_export(actor=_user(request), **args)
     name = f"投诉分析-{args['start']:%Y%m%d}-{args['end']:%Y%m%d}.xlsx"
     return HttpResponse(
         data,

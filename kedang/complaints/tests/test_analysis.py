@@ -166,6 +166,10 @@ def test_page_and_excel_show_the_same_figures(
     assert rows == {"维修质量": 2, "服务态度": 1, "价格收费": 1, "（未填）": 1}
     summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary["投诉总数"] == 5 and summary["平均结案天数"] == 4.5
+    from kedang.exchange.models import ExportLog
+
+    log = ExportLog.objects.get(what="complaint_analysis")
+    assert (log.rows, log.filters) == (5, {"start": "2026-01-01", "end": "2026-03-31"})
     assert [list(r) for r in wb["月度趋势"].iter_rows(min_row=2, values_only=True)] == [
         ["2026-01", 1, 1],
         ["2026-02", 2, 1],

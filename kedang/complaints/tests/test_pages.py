@@ -198,3 +198,11 @@ def test_the_printed_form_has_every_field_and_the_history(
     ):
         assert expected in text, expected
     assert "13912345678" not in text
+    from kedang.exchange.models import ExportLog
+
+    log = ExportLog.objects.get(what="complaint_form")
+    assert (log.user.username, log.customer_id, log.filters) == (
+        "cs_manager",
+        customer.pk,
+        {"complaint": c.number},
+    )
