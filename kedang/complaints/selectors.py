@@ -10,9 +10,10 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from kedang.accounts.models import User
+from kedang.accounts.roles import Role
 
 from .models import OPEN_STATES, Category, Compensation, CompensationStatus, Complaint, State
-from .workflow import CS_MANAGERS, CUSTOMER_SERVICE
+from .workflow import CUSTOMER_SERVICE
 
 
 def visible_complaints(user: User) -> QuerySet[Complaint]:
@@ -60,10 +61,11 @@ def overdue_first(qs: QuerySet[Complaint], today: dt.date) -> QuerySet[Complaint
 
 
 def awaiting_q(user: User) -> Q:
-    """The complaints whose next step is this user's: to confirm, assign or close (customer-service
-    managers), to resolve (the handler), to call back (customer service), or escalated to her."""
+    """The complaints whose next step is this user's: to confirm, assign or close (the customer-service
+    manager), to resolve (the handler), to call back (customer service), or escalated to her."""
     cond = Q(handler_id=user.pk, state=State.ASSIGNED) | Q(escalated_to_id=user.pk)
-    if user.role in CS_MANAGERS:
+    # the general manager may take these steps too, but only what is escalated to her waits on her page
+    if user.role == Role.CS_MANAGER:
         cond |= Q(state__in=[State.RECEIVED, State.CONFIRMED, State.FEEDBACK])
     if user.role in CUSTOMER_SERVICE:
         cond |= Q(state=State.RESOLVED)

@@ -104,3 +104,16 @@ def test_closed_complaints_are_never_escalated(
     complaint_in(State.REJECTED, users, make_customer(), today=BEFORE_HOLIDAY)
     complaint_in(State.CLOSED, users, make_customer(), today=BEFORE_HOLIDAY)
     assert escalate_overdue_complaints(D(2025, 12, 1)) == 0
+
+
+def test_an_escalated_complaint_waits_on_the_general_managers_home_page(
+    users: dict[str, User], make_customer: Callable[..., Any]
+) -> None:
+    from kedang.complaints.selectors import awaiting_complaints
+
+    c = complaint_in(State.RECEIVED, users, make_customer(), today=BEFORE_HOLIDAY)
+    assert not awaiting_complaints(users["general_manager"], D(2025, 10, 10)).exists()
+    escalate_overdue_complaints(D(2025, 10, 10))
+    assert list(awaiting_complaints(users["general_manager"], D(2025, 10, 10))) == [c]
+    assert list(awaiting_complaints(users["cs_manager"], D(2025, 10, 10))) == [c]
+    assert not awaiting_complaints(users["cs_agent"], D(2025, 10, 10)).exists()
