@@ -149,6 +149,8 @@ def test_compensation_is_approved_on_the_page(
     assert r.status_code == 302
     comp.refresh_from_db()
     assert comp.status == "approved" and comp.record is not None and comp.record.file.file_type.code == "C4"  # type: ignore[union-attr]
+    files_tab = manager.get(reverse("customer_detail", args=[c.customer_id]) + "?tab=files").content.decode()
+    assert comp.record.title in files_tab
 
 
 def test_the_printed_form_has_every_field_and_the_history(
