@@ -65,6 +65,10 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     ensure_rules(Rule)
     seed_calendar(HolidayYear, CalendarDay)
     ensure_questionnaires(Questionnaire, QuestionItem, Rule)
+    from kedang.complaints.models import Category, StageDeadline
+    from kedang.complaints.seed_data import ensure_reference_data
+
+    ensure_reference_data(Category, StageDeadline)
     if transactional:  # the flush after a transactional test does not reach SQLite's FTS table
         from kedang.search.index import fts_clear
 

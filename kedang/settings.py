@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "kedang.governance",
     "kedang.agenda",
     "kedang.followups",
+    "kedang.complaints",
     "kedang.exchange",
     "kedang.privacy",
     "kedang.web",

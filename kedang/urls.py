@@ -9,6 +9,7 @@ urlpatterns = [
     path("customers/", include("kedang.customers.urls")),
     path("agenda/", include("kedang.agenda.urls")),
     path("followups/", include("kedang.followups.urls")),
+    path("complaints/", include("kedang.complaints.urls")),
     path("search/", include("kedang.search.urls")),
     path("exchange/", include("kedang.exchange.urls")),
     path("governance/", include("kedang.governance.urls")),

@@ -36,6 +36,7 @@ class CallOut(Schema):
     answers: dict[str, int]
     record_id: int | None
     complaint_requested: bool
+    complaint_ref: str = Field(description="转投诉时生成的投诉单号")
 
 
 class CompleteOut(Schema):
@@ -79,6 +80,7 @@ def tasks_complete(request: HttpRequest, id: int, payload: CompleteIn) -> Status
                 "answers": {str(a.item_id): a.score for a in call.answers.all()},
                 "record_id": call.record_id,
                 "complaint_requested": call.complaint_requested,
+                "complaint_ref": call.complaint_ref,
             },
             "follow_on": [task_out(t) for t in result.follow_on],
         },

@@ -100,12 +100,11 @@ def _call_body(call: Call, items: list[QuestionItem], scores: dict[int, int]) ->
 
 
 def complaint_seam(call: Call) -> str | None:
-    """Open a complaint for the issue raised in `call` (R-F2 → R-P1) and return its reference.
+    """Open a complaint for the issue raised in `call` (R-F2 → R-P1), in the same transaction, and return
+    its number: channel follow-up, the call's customer and vehicle, summary = the issue."""
+    from kedang.complaints.services import complaint_from_call
 
-    The complaints module is built in its own issue: it replaces this function to create the complaint
-    (channel: follow-up, summary: call.issue) in the same transaction. Until then the call keeps
-    `complaint_requested` and the issue stays on the timeline, so nothing is lost."""
-    return None
+    return complaint_from_call(call)
 
 
 @dataclass

@@ -86,6 +86,8 @@ def call_record(request: HttpRequest, task_id: int) -> HttpResponse:
                         "customer": done.customer.name,
                         "state": done.get_status_display(),
                     }
+                if result.complaint_ref:
+                    text += " · " + _("已生成投诉单 %(n)s") % {"n": result.complaint_ref}
                 messages.success(request, text)
                 if request.headers.get("HX-Request"):
                     return HttpResponse(headers={"HX-Refresh": "true"})

@@ -34,7 +34,14 @@ MENU: list[tuple[StrOrPromise, list[tuple[StrOrPromise, str, str | None]]]] = [
         ],
     ),
     (_("关怀提醒"), [(_("关怀提醒"), "bi-gift", None)]),
-    (_("投诉"), [(_("投诉处理"), "bi-exclamation-octagon", None)]),
+    (
+        _("投诉"),
+        [
+            (_("投诉处理"), "bi-exclamation-octagon", "complaint_list"),
+            (_("登记投诉"), "bi-plus-circle", "complaint_create"),
+            (_("投诉分析"), "bi-bar-chart-line", "complaint_analysis"),
+        ],
+    ),
     (_("合同回款"), [(_("合同回款"), "bi-cash-coin", None)]),
     (_("统计分析"), [(_("统计分析"), "bi-bar-chart", None)]),
     (

@@ -6,6 +6,7 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write
 from kedang.agenda.views import home_context
+from kedang.complaints.selectors import home_context as complaints_home
 from kedang.customers.models import Record
 from kedang.customers.selectors import customer_counts, visible_customers
 from kedang.governance.selectors import awaiting_me
@@ -29,5 +30,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_create": can_write(user),
         "awaiting": awaiting_me(user),
         **home_context(user, today),
+        **complaints_home(user, today),
     }
     return render(request, "web/home.html", context)

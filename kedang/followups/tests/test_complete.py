@@ -1,5 +1,5 @@
 """Recording a follow-up call (R-F2): scores checked against the questionnaire (nothing saved on error),
-retries on later working days, unreachable after the last attempt, follow-on calls, the complaint seam."""
+retries on later working days, unreachable after the last attempt, follow-on calls, the complaint it opens."""
 
 from __future__ import annotations
 
@@ -198,6 +198,18 @@ def test_an_issue_can_be_turned_into_a_complaint(users: dict[str, User], repair_
     )
     assert result.call.complaint_requested
     assert "等待交车超过两小时（转投诉）" in Record.objects.get(pk=result.call.record_id or 0).body
+    # the complaint is open, carrying the customer, the vehicle and the call (R-F2 → R-P1)
+    from kedang.complaints.models import Complaint
+
+    complaint = Complaint.objects.get(call=result.call)
+    assert result.complaint_ref == result.call.complaint_ref == complaint.number
+    assert (complaint.customer_id, complaint.vehicle_id) == (repair_task.customer_id, repair_task.vehicle_id)
+    assert (complaint.channel, complaint.summary, complaint.state) == (
+        "followup",
+        "等待交车超过两小时",
+        "received",
+    )
+    assert complaint.created_by == users["cs_agent"] and complaint.received_on == FRIDAY
 
 
 def test_unreached_call_takes_no_answers(users: dict[str, User], repair_task: Task) -> None:

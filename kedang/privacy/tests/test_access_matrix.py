@@ -103,6 +103,17 @@ ROUTES: dict[str, Any] = {
     "consent_withdraw": {"consent_id": "consent"},
     "subject_export": {"customer_id": "customer"},
     "subject_erase": {"customer_id": "customer"},
+    "complaint_list": OPEN,
+    "complaint_create": OPEN,
+    "complaint_customer_pick": OPEN,
+    "complaint_vehicle_options": OPEN,
+    "complaint_analysis": OPEN,
+    "complaint_analysis_export": OPEN,
+    "complaint_detail": {"complaint_id": "complaint"},
+    "complaint_act": {"complaint_id": "complaint"},
+    "compensation_add": {"complaint_id": "complaint"},
+    "complaint_print": {"complaint_id": "complaint"},
+    "compensation_decide": {"compensation_id": "compensation"},
 }
 
 # API path prefix (up to the first {id}) → key of the hidden object its {id} names
@@ -114,6 +125,8 @@ API_OBJECTS: dict[str, str] = {
     "/api/v1/change-requests/{id}": "change_request",
     "/api/v1/recycle-bin/{id}": "bin_entry",
     "/api/v1/consents/{id}": "consent",
+    "/api/v1/complaints/{id}": "complaint",
+    "/api/v1/compensations/{id}": "compensation",
 }
 API_PUBLIC = {("/api/v1/auth/token", "post")}
 API_APPROVERS: dict[str, set[str]] = {
@@ -158,6 +171,7 @@ def test_every_route_has_an_entry() -> None:
 def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str, Any]:
     """Objects that belong to am2 (another department); every role's scope becomes "own customers"."""
     from kedang.agenda.models import Rule, Task
+    from kedang.complaints.services import compensation_request, complaint_create
     from kedang.exchange.models import ImportJob
     from kedang.governance.models import AccessRequest, ChangeRequest, RecycleBinEntry
     from kedang.privacy.services import consent_grant
@@ -173,6 +187,10 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
         file_type_code="C1",
         title="身份证复印件",
         upload=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"),
+    )
+    complaint = complaint_create(actor=am2, customer_id=customer.pk, channel="phone", summary="等待时间过长")
+    compensation = compensation_request(
+        actor=am2, complaint_id=complaint.pk, kind="discount", amount="200.00", description="保养折扣"
     )
     gone = customer_services.customer_create(actor=am2, name=HIDDEN_NAME + "乙")
     customer_services.customer_delete(actor=users[Role.GENERAL_MANAGER], customer_id=gone.pk, reason="重复")
@@ -199,6 +217,8 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
             customer=customer, changes={"address": "新"}, reason="更正", requester=am2
         ).pk,
         "bin_entry": RecycleBinEntry.objects.get(object_id=gone.pk).pk,
+        "complaint": complaint.pk,
+        "compensation": compensation.pk,
         "consent": consent_grant(actor=am2, customer_id=customer.pk, purpose="care", notice_version="v1").pk,
         MISSING: 987654,
         "phone": "phone",
