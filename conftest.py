@@ -65,6 +65,10 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     ensure_rules(Rule)
     seed_calendar(HolidayYear, CalendarDay)
     ensure_questionnaires(Questionnaire, QuestionItem, Rule)
+    from kedang.care.models import Holiday, MessageTemplate
+    from kedang.care.seed_data import ensure_care_data
+
+    ensure_care_data(Rule, Holiday, MessageTemplate)
     if transactional:  # the flush after a transactional test does not reach SQLite's FTS table
         from kedang.search.index import fts_clear
 

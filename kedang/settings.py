@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kedang.agenda",
     "kedang.followups",
     "kedang.exchange",
+    "kedang.care",
     "kedang.web",
     "huey.contrib.djhuey",
 ]
@@ -192,6 +193,24 @@ if _HUEY_REDIS:
     HUEY["url"] = _HUEY_REDIS
 else:
     HUEY["filename"] = str(VAR_DIR / "huey.sqlite3")
+
+# Care messages (kedang/care, R-C4): SMS through a gateway class (a file per message under var/sms by
+# default); e-mail through Django's mail backend — SMTP when EMAIL_HOST is set, else files under var/mail.
+KEDANG_SMS_BACKEND = env("KEDANG_SMS_BACKEND", "kedang.care.gateways.FileSmsBackend")
+KEDANG_SMS_DIR = Path(env("KEDANG_SMS_DIR", str(VAR_DIR / "sms")))
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kedang@localhost")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10

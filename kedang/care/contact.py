@@ -1,0 +1,69 @@
+"""Whether a customer may be contacted through a channel at a moment (R-C6): the one place every channel
+asks. The privacy work adds consent withdrawal here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from kedang.customers.models import Customer
+
+from .models import Channel, DoNotContact
+
+# channel: (start, end) of its quiet hours, local time; override with settings.KEDANG_QUIET_HOURS
+QUIET_HOURS: dict[str, tuple[dt.time, dt.time]] = {"sms": (dt.time(21, 0), dt.time(8, 0))}
+
+
+def quiet_hours(channel: str) -> tuple[dt.time, dt.time] | None:
+    hours: dict[str, tuple[dt.time, dt.time]] = getattr(settings, "KEDANG_QUIET_HOURS", QUIET_HOURS)
+    return hours.get(channel)
+
+
+def quiet_until(channel: str, at: dt.datetime) -> dt.datetime | None:
+    """The end of the channel's quiet hours if `at` falls within them, else None."""
+    hours = quiet_hours(channel)
+    if hours is None:
+        return None
+    start, end = hours
+    local = timezone.localtime(at)
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, end))
+
+
+def _address(customer: Customer, channel: str) -> str:
+    if channel in (Channel.SMS, Channel.PHONE):
+        return customer.phone or customer.phone2
+    if channel == Channel.EMAIL:
+        return customer.email
+    return customer.address
+
+
+def block_reason(customer: Customer, channel: str, at: dt.datetime) -> str | None:
+    """Why a message to `customer` through `channel` may not go out at `at`, or None if it may."""
+    label = Channel(channel).label
+    if customer.deleted_at is not None:
+        return "客户档案已删除"
+    dnc = DoNotContact.objects.filter(customer_id=customer.pk, channel=channel).values_list(
+        "reason", flat=True
+    )
+    for why in dnc[:1]:
+        return f"客户要求不接受{label}" + (f"：{why}" if why else "")
+    if not _address(customer, channel):
+        return {"sms": "没有手机号", "phone": "没有电话", "email": "没有电子邮箱", "letter": "没有通信地址"}[
+            channel
+        ]
+    hours = quiet_hours(channel)
+    if hours and quiet_until(channel, at):
+        return f"{hours[0]:%H:%M}–{hours[1]:%H:%M} 为免打扰时段，不发{label}"
+    return None
+
+
+def recipient(customer: Customer, channel: str) -> str:
+    """The address a message to the customer goes to: mobile, e-mail or postal address."""
+    return _address(customer, channel)
