@@ -198,6 +198,8 @@ else:
 # default); e-mail through Django's mail backend — SMTP when EMAIL_HOST is set, else files under var/mail.
 KEDANG_SMS_BACKEND = env("KEDANG_SMS_BACKEND", "kedang.care.gateways.FileSmsBackend")
 KEDANG_SMS_DIR = Path(env("KEDANG_SMS_DIR", str(VAR_DIR / "sms")))
+# quiet hours per channel, "HH:MM-HH:MM" local time; empty: none (R-C6)
+KEDANG_QUIET_HOURS = {"sms": env("KEDANG_QUIET_HOURS_SMS", "21:00-08:00")}
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")

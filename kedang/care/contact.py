@@ -12,13 +12,17 @@ from kedang.customers.models import Customer
 
 from .models import Channel, DoNotContact
 
-# channel: (start, end) of its quiet hours, local time; override with settings.KEDANG_QUIET_HOURS
-QUIET_HOURS: dict[str, tuple[dt.time, dt.time]] = {"sms": (dt.time(21, 0), dt.time(8, 0))}
+# channel: its quiet hours "HH:MM-HH:MM", local time (settings.KEDANG_QUIET_HOURS; SMS 21:00-08:00)
+QUIET_HOURS = {"sms": "21:00-08:00"}
 
 
 def quiet_hours(channel: str) -> tuple[dt.time, dt.time] | None:
-    hours: dict[str, tuple[dt.time, dt.time]] = getattr(settings, "KEDANG_QUIET_HOURS", QUIET_HOURS)
-    return hours.get(channel)
+    """(start, end) of the channel's quiet hours, or None when it has none."""
+    spec = getattr(settings, "KEDANG_QUIET_HOURS", QUIET_HOURS).get(channel, "")
+    if not spec:
+        return None
+    start, end = (dt.time.fromisoformat(part.strip()) for part in spec.split("-"))
+    return start, end
 
 
 def quiet_until(channel: str, at: dt.datetime) -> dt.datetime | None:
