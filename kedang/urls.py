@@ -12,6 +12,7 @@ urlpatterns = [
     path("search/", include("kedang.search.urls")),
     path("exchange/", include("kedang.exchange.urls")),
     path("governance/", include("kedang.governance.urls")),
+    path("care/", include("kedang.care.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
