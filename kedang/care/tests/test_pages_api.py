@@ -145,7 +145,7 @@ def test_registers_page_pdf_and_excel(
         text = "".join(pdf_pages(pdf.content))
         assert title in text and "周七" in text
         wb = load_workbook(io.BytesIO(client.get(q + "&format=xlsx").content))
-        values = [v for row in wb.active.iter_rows(values_only=True) for v in row]  # type: ignore[union-attr]
+        values = [v for row in wb.active.iter_rows(values_only=True) for v in row]
         assert "周七" in values
     assert "周七" not in login("am2").get("/care/registers/?kind=letters").content.decode()
 
