@@ -68,6 +68,17 @@ def block_reason(customer: Customer, channel: str, at: dt.datetime) -> str | Non
     return None
 
 
+def dnc_cache(customers: list[Customer]) -> None:
+    """Load the do-not-contact flags of many customers in one query, for `block_reason` to read."""
+    flags: dict[int, dict[str, str]] = {c.pk: {} for c in customers}
+    for cid, channel, reason in DoNotContact.objects.filter(customer_id__in=list(flags)).values_list(
+        "customer_id", "channel", "reason"
+    ):
+        flags[cid][channel] = reason
+    for c in customers:
+        c._care_dnc = flags[c.pk]  # type: ignore[attr-defined]
+
+
 def recipient(customer: Customer, channel: str) -> str:
     """The address a message to the customer goes to: mobile, e-mail or postal address."""
     return _address(customer, channel)

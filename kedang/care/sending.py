@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from .contact import block_reason, quiet_until
 from .gateways import Gateway, GatewayError, gateway
-from .models import Channel, Message, MessageStatus
-from .services import close_task_for, message_timeline
+from .models import Message, MessageStatus
+from .services import message_timeline, messages_sent
 
 MAX_ATTEMPTS = 3
 CHUNK = 500
+GROUP = 100  # idempotent sends claimed and recorded together
 
 
 @dataclass
@@ -59,15 +60,7 @@ def _deliver(msg: Message, gw: Gateway, result: SendResult, now: dt.datetime) ->
             result.retry += 1
         return
     with transaction.atomic():
-        Message.objects.filter(pk=msg.pk).update(
-            status=MessageStatus.SENT, provider_id=provider_id, sent_at=now, reason=""
-        )
-        label = msg.get_channel_display()
-        title = (
-            f"{label}已发送：{msg.subject or msg.body}" if msg.channel != Channel.PHONE else "已安排关怀电话"
-        )
-        message_timeline(msg, title=title)
-        close_task_for(msg, timezone.localdate(now))
+        messages_sent([(msg, provider_id)], now)
     result.sent += 1
 
 
@@ -82,6 +75,40 @@ def _recover(batch: str | None, result: SendResult, gateways: dict[str, Gateway]
             _deliver(msg, gw, result, now)
         else:
             _fail(msg, "发送中断，结果未知，请核实后再重发", result)
+
+
+def _prefetch_dnc(messages: list[Message]) -> None:
+    """Load the chunk's do-not-contact flags in one query for `block_reason` (see contact.dnc_cache)."""
+    from .contact import dnc_cache
+
+    dnc_cache([m.customer for m in messages])
+
+
+def _send_idempotent(messages: list[Message], gw: Gateway, result: SendResult, now: dt.datetime) -> None:
+    """Claim a group in one transaction, send each, record the outcomes in one transaction: a crash in
+    between leaves them `sending`, and the idempotent gateway makes the next run's resend harmless."""
+    claimed: list[Message] = []
+    with transaction.atomic():
+        for msg in messages:
+            if Message.objects.filter(pk=msg.pk, status=MessageStatus.QUEUED).update(
+                status=MessageStatus.SENDING, attempts=msg.attempts + 1
+            ):
+                msg.attempts += 1
+                claimed.append(msg)
+    done: list[tuple[Message, str]] = []
+    for msg in claimed:
+        try:
+            done.append((msg, gw.send(msg)))
+        except GatewayError as exc:
+            if exc.permanent or msg.attempts >= MAX_ATTEMPTS:
+                _fail(msg, str(exc), result)
+            else:
+                Message.objects.filter(pk=msg.pk).update(status=MessageStatus.QUEUED, reason=str(exc)[:200])
+                result.retry += 1
+    if done:
+        with transaction.atomic():
+            messages_sent(done, now)
+        result.sent += len(done)
 
 
 def send_batch(
@@ -103,11 +130,13 @@ def send_batch(
         chunk = list(due.filter(pk__gt=last_id).select_related("customer", "vehicle").order_by("id")[:CHUNK])
         if not chunk:
             break
+        last_id = chunk[-1].pk
+        if limit is not None:
+            chunk = chunk[: limit - done]
+        done += len(chunk)
+        _prefetch_dnc(chunk)
+        groups: dict[str, list[Message]] = {}
         for msg in chunk:
-            last_id = msg.pk
-            if limit is not None and done >= limit:
-                break
-            done += 1
             blocked = block_reason(msg.customer, msg.channel, now)
             if blocked:
                 until = quiet_until(msg.channel, now)
@@ -118,12 +147,18 @@ def send_batch(
                 else:
                     _fail(msg, blocked, result)
                 continue
+            gw = gateways.setdefault(msg.channel, gateway(msg.channel))
+            if gw.idempotent:
+                groups.setdefault(msg.channel, []).append(msg)
+                continue
+            # not idempotent (e-mail): claim, send and record one at a time
             claimed = Message.objects.filter(pk=msg.pk, status=MessageStatus.QUEUED).update(
                 status=MessageStatus.SENDING, attempts=msg.attempts + 1
             )
-            if not claimed:
-                continue  # another worker has it
-            msg.attempts += 1
-            gw = gateways.setdefault(msg.channel, gateway(msg.channel))
-            _deliver(msg, gw, result, now)
+            if claimed:
+                msg.attempts += 1
+                _deliver(msg, gw, result, now)
+        for channel, msgs in groups.items():
+            for i in range(0, len(msgs), GROUP):
+                _send_idempotent(msgs[i : i + GROUP], gateways[channel], result, now)
     return result

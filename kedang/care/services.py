@@ -187,6 +187,45 @@ def message_timeline(message: Message, *, title: str) -> None:
     Message.objects.filter(pk=message.pk).update(record=record)
 
 
+def messages_sent(sent: list[tuple[Message, str]], now: dt.datetime) -> None:
+    """Record messages as sent (with the gateway's id), each on its customer's timeline, and close the care
+    tasks they were sent for. Set-based: a few statements for the whole group; call inside a transaction."""
+    from kedang.customers.models import Record
+
+    day = timezone.localdate(now)
+    records = []
+    for msg, provider_id in sent:
+        title = (
+            f"{msg.get_channel_display()}已发送：{msg.subject or msg.body}"
+            if msg.channel != Channel.PHONE
+            else "已安排关怀电话"
+        )
+        body = msg.body if not msg.subject else f"{msg.subject}\n{msg.body}"
+        records.append(
+            Record(
+                customer_id=msg.customer_id,
+                vehicle_id=msg.vehicle_id,
+                kind=RecordKind.MESSAGE,
+                title=title[:200],
+                body=body,
+                occurred_on=day,
+                created_by_id=msg.created_by_id,
+            )
+        )
+        msg.status, msg.provider_id, msg.sent_at, msg.reason = MessageStatus.SENT, provider_id, now, ""
+    Record.objects.bulk_create(records)
+    for (msg, _), record in zip(sent, records, strict=True):
+        msg.record_id = record.pk
+    Message.objects.bulk_update(
+        [m for m, _ in sent], ["status", "provider_id", "sent_at", "reason", "record"], batch_size=500
+    )
+    task_ids = [m.task_id for m, _ in sent if m.task_id and m.channel != Channel.PHONE]
+    if task_ids:
+        Task.objects.filter(pk__in=task_ids, status=TaskStatus.OPEN).update(
+            status=TaskStatus.DONE, closed_on=day
+        )
+
+
 def mark_delivered(provider_id: str, *, at: dt.datetime | None = None) -> int:
     """The gateway reports delivery of the message with this provider id; returns how many were marked."""
     return Message.objects.filter(provider_id=provider_id, status=MessageStatus.SENT).update(
@@ -218,14 +257,6 @@ def phone_task_for(message: Message) -> Task:
     )
     Message.objects.filter(pk=message.pk).update(task=task)
     return task
-
-
-def close_task_for(message: Message, day: dt.date) -> None:
-    """A greeting sent by SMS, e-mail or letter does the care task it was sent for."""
-    if message.task_id and message.channel != Channel.PHONE:
-        Task.objects.filter(pk=message.task_id, status=TaskStatus.OPEN).update(
-            status=TaskStatus.DONE, closed_on=day, closed_by=message.created_by
-        )
 
 
 def dnc_set(actor: User, *, customer_id: int, channel: str, blocked: bool, reason: str = "") -> None:

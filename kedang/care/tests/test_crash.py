@@ -18,13 +18,13 @@ from django.db import connection
 from kedang.accounts.models import User
 from kedang.accounts.roles import Role
 from kedang.care.models import Message, MessageStatus, MessageTemplate
-from kedang.care.sending import send_batch
+from kedang.care.sending import GROUP, send_batch
 from kedang.care.services import messages_queue
 from kedang.customers.models import Record, RecordKind
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-N = 40
+N = 250  # more than one group of claims (sending.GROUP = 100)
 
 
 def database_url() -> str:
@@ -74,7 +74,9 @@ def test_killed_worker_resumes_without_loss_or_duplicates(
     worker.wait()
     written = len(sent_log(sms))
     statuses = set(Message.objects.values_list("status", flat=True))
-    assert 0 < written < N and MessageStatus.QUEUED in statuses  # killed mid-batch
+    assert 0 < written < N  # killed mid-batch: some claimed and sent, the rest still queued
+    assert {MessageStatus.SENDING, MessageStatus.QUEUED} <= statuses
+    assert MessageStatus.SENT not in statuses or written > GROUP
 
     result = send_batch(batch, now=_daytime())
     assert Message.objects.filter(status=MessageStatus.SENT).count() == N
