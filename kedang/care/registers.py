@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from kedang.accounts.models import User
@@ -57,19 +58,19 @@ def call_register(user: User, start: dt.date, end: dt.date) -> Register:
         for c in calls
     ]
     header = [
-        "日期",
-        "客户",
-        "档号",
-        "电话",
-        "车牌",
-        "回访类型",
-        "次数",
-        "结果",
-        "客户反映的问题",
-        "备注",
-        "回访人",
+        _("日期"),
+        _("客户"),
+        _("档号"),
+        _("电话"),
+        _("车牌"),
+        _("回访类型"),
+        _("次数"),
+        _("结果"),
+        _("客户反映的问题"),
+        _("备注"),
+        _("回访人"),
     ]
-    return Register("calls", "跟踪服务电话登记表", start, end, header, rows)
+    return Register("calls", _("跟踪服务电话登记表"), start, end, header, rows)
 
 
 def letter_register(user: User, start: dt.date, end: dt.date) -> Register:
@@ -95,13 +96,13 @@ def letter_register(user: User, start: dt.date, end: dt.date) -> Register:
             m.subject or m.body[:30],
             m.get_status_display()
             + (f"（{m.reason}）" if m.status == MessageStatus.FAILED and m.reason else ""),
-            str(m.created_by) if m.created_by else "系统",
+            str(m.created_by) if m.created_by else _("系统"),
             m.pk,
         ]
         for m in letters
     ]
-    header = ["日期", "客户", "档号", "地址", "信函", "状态", "经办人", "信函编号"]
-    return Register("letters", "跟踪服务信函登记表", start, end, header, rows)
+    header = [_("日期"), _("客户"), _("档号"), _("地址"), _("信函"), _("状态"), _("经办人"), _("信函编号")]
+    return Register("letters", _("跟踪服务信函登记表"), start, end, header, rows)
 
 
 def register_pdf(register: Register, *, printed_by: str) -> bytes:
@@ -124,7 +125,7 @@ def register_pdf(register: Register, *, printed_by: str) -> bytes:
 
     data = [[p(h) for h in register.header]] + [[p(v) for v in row] for row in register.rows]
     if not register.rows:
-        data.append([p("（无记录）")] + [p("")] * (len(register.header) - 1))
+        data.append([p(_("（无记录）"))] + [p("")] * (len(register.header) - 1))
     table = Table(data, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -140,8 +141,8 @@ def register_pdf(register: Register, *, printed_by: str) -> bytes:
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(font, 8)
-        canvas.drawString(12 * mm, 8 * mm, f"客档 Kedang    {register.title}    第 {doc.page} 页")
-        canvas.drawRightString(285 * mm, 8 * mm, f"打印：{printed_by}  {today:%Y-%m-%d}")
+        canvas.drawString(12 * mm, 8 * mm, f"Kedang    {register.title}    {doc.page}")
+        canvas.drawRightString(285 * mm, 8 * mm, f"{printed_by}  {today:%Y-%m-%d}")
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
@@ -153,7 +154,11 @@ def register_pdf(register: Register, *, printed_by: str) -> bytes:
         bottomMargin=15 * mm,
         title=register.title,
     )
-    period = f"{register.start:%Y-%m-%d} 至 {register.end:%Y-%m-%d}    共 {len(register.rows)} 条"
+    period = _("%(start)s 至 %(end)s    共 %(n)s 条") % {
+        "start": f"{register.start:%Y-%m-%d}",
+        "end": f"{register.end:%Y-%m-%d}",
+        "n": len(register.rows),
+    }
     doc.build(
         [Paragraph(register.title, title), Paragraph(period, small), Spacer(1, 4 * mm), table],
         onFirstPage=footer,

@@ -10,18 +10,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 VARIABLES = {
-    "name": "客户姓名/名称",
-    "plate": "车牌号",
-    "model": "车型",
-    "due_date": "日期（生日、节日、到期日）",
-    "company": "本公司名称",
-    "holiday": "节日名称",
-    "event": "活动名称",
-    "event_date": "活动日期",
-    "place": "活动地点",
-    "agent": "经办人",
+    "name": _("客户姓名/名称"),
+    "plate": _("车牌号"),
+    "model": _("车型"),
+    "due_date": _("日期（生日、节日、到期日）"),
+    "company": _("本公司名称"),
+    "holiday": _("节日名称"),
+    "event": _("活动名称"),
+    "event_date": _("活动日期"),
+    "place": _("活动地点"),
+    "agent": _("经办人"),
 }
 
 

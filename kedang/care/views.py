@@ -104,6 +104,7 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
             "blocked": sum(1 for r in rows if r.blocked),
             "task_ids": task_ids,
             "back": request.POST.get("back") or reverse("care_tasks"),
+            "variables": VARIABLES,
         },
     )
 
@@ -311,7 +312,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已生成新的订阅地址，旧地址失效"))
         return redirect("care_calendar")
     url = request.build_absolute_uri(reverse("care_ical", args=[feed.token]))
-    return render(request, "care/calendar.html", {"url": url, "variables": VARIABLES})
+    return render(request, "care/calendar.html", {"url": url})
 
 
 def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
