@@ -117,3 +117,17 @@ def test_run_daily_includes_the_care_part(make_customer: Callable[..., Any], use
     result = daily_run(dt.date(2026, 5, 3))
     assert result.parts["care"] >= 1
     assert daily_run(dt.date(2026, 5, 3)).parts["care"] == 0  # idempotent
+
+
+def test_care_rules_are_valid_admin_data() -> None:
+    from kedang.agenda.models import Rule
+
+    for code in (
+        "BIRTHDAY",
+        "HOLIDAY",
+        "MAINTENANCE_DUE",
+        "INSPECTION_DUE",
+        "INSURANCE_DUE",
+        "VEHICLE_TAX_DUE",
+    ):
+        Rule.objects.get(code=code).full_clean()  # the admin can save them
