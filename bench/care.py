@@ -186,11 +186,13 @@ def measure(args: argparse.Namespace, today: dt.date, var: Path) -> None:
         with transaction.atomic():
             seconds, created = timed(lambda: care_tasks_for(ordinary))
         first_runs.append(seconds)
+        print(f"  run: {seconds:.2f} s", flush=True)
         with transaction.atomic():
             second_runs.append(timed(lambda: care_tasks_for(ordinary))[0])
         with transaction.atomic():
             seconds, holiday = timed(lambda: care_tasks_for(holiday_day))
         holiday_runs.append(seconds)
+        print(f"  holiday run: {seconds:.2f} s", flush=True)
     print(
         f"\ncare part of run_daily, {ordinary} (median of {args.repeat}): {statistics.median(first_runs):.2f} s "
         f"(target ≤ {TARGET_CARE:.0f} s); created {created}"

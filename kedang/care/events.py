@@ -124,7 +124,7 @@ def _invite_calls(event: CareEvent, rule: Rule) -> int:
     body = f"""
         FROM {inv} i CROSS JOIN {c} c
         WHERE i.event_id = %s AND i.task_id IS NULL AND c.id = i.customer_id AND c.deleted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM {t} t WHERE t.customer_id = c.id AND t.rule_id = %s
+          AND NOT EXISTS (SELECT 1 FROM {t} t WHERE t.customer_id = c.id AND +t.rule_id = %s
                           AND t.anchor_date = %s)
     """
     from kedang.agenda.daily import _d
