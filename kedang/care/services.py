@@ -68,7 +68,7 @@ def _holiday_name(day: dt.date) -> str:
 
 def values_for(customer: Customer, *, task: Task | None = None, vehicle: Vehicle | None = None) -> Values:
     vehicle = vehicle or (task.vehicle if task else None)
-    due = task.anchor_date if task else None
+    due = task.anchor_date if task else _next_birthday(customer)
     return Values(
         name=customer.name,
         plate=(vehicle.plate or vehicle.vin) if vehicle else "",
@@ -77,6 +77,17 @@ def values_for(customer: Customer, *, task: Task | None = None, vehicle: Vehicle
         holiday=_holiday_name(due) if task and task.rule.code == "HOLIDAY" and due else "",
         agent=str(customer.owner) if customer.owner_id else "",
     )
+
+
+def _next_birthday(customer: Customer) -> dt.date | None:
+    """The customer's coming birthday (a message sent without a care task: {due_date} is that)."""
+    from .dates import birthday_in
+
+    if customer.birthday is None:
+        return None
+    today = timezone.localdate()
+    day = birthday_in(customer.birthday, customer.birthday_is_lunar, today.year)
+    return day if day >= today else birthday_in(customer.birthday, customer.birthday_is_lunar, today.year + 1)
 
 
 @dataclass

@@ -125,7 +125,7 @@ def test_registers_page_pdf_and_excel(
     c = make_customer(
         name="周七",
         address="上海市黄浦区南京路1号",
-        birthday=(today + dt.timedelta(days=3)).replace(year=1970),
+        birthday=(today + dt.timedelta(days=3)).replace(year=1972),
     )
     care_tasks_for(today)
     task = Task.objects.get(rule__code="BIRTHDAY")
@@ -275,7 +275,7 @@ def test_api_preview_queue_list_deliver(
 
 def test_api_care_tasks(api: Call, make_customer: Callable[..., Any]) -> None:
     today = timezone.localdate()
-    make_customer(birthday=(today + dt.timedelta(days=4)).replace(year=1985))
+    make_customer(birthday=(today + dt.timedelta(days=4)).replace(year=1984))
     care_tasks_for(today)
     r = api(Role.ACCOUNT_MANAGER, "get", "/care/tasks?rule=BIRTHDAY")
     assert r.status_code == 200 and r.json()["count"] == 1

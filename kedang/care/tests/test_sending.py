@@ -71,13 +71,16 @@ def test_reminder_sms_rendered_sent_and_on_the_timeline(
 def test_email_goes_through_djangos_mail_backend(
     sms_dir: Path, users: dict[str, User], make_customer: Callable[..., Any]
 ) -> None:
-    c = make_customer(name="李四", email="lisi@example.com")
+    today = timezone.localdate()
+    coming = today + dt.timedelta(days=3)
+    c = make_customer(name="李四", email="lisi@example.com", birthday=coming.replace(year=1984))
     batch, _ = messages_queue(
         users[Role.ACCOUNT_MANAGER], template_id=tpl("生日祝福邮件").pk, customer_ids=[c.pk]
     )
     assert send_batch(batch, now=NOON).sent == 1
     [m] = mail.outbox
     assert m.to == ["lisi@example.com"] and m.subject == "李四，生日快乐"
+    assert f"{coming.year}年{coming.month}月{coming.day}日是您的生日" in m.body  # {due_date} without a task
 
 
 def test_do_not_contact_blocks_that_channel_with_a_reason(
