@@ -91,12 +91,19 @@ def holidays_on(anchor: dt.date) -> list[Holiday]:
     ]
 
 
-def _holiday_sources(rule: Rule, anchor: dt.date) -> list[Source]:
+def _holiday_sources(rule: Rule, anchor: dt.date, day: dt.date) -> list[Source]:
+    """Every customer is greeted before a holiday; the tasks are spread over the window (on its k-th day
+    the customers with id mod (window + 1) <= k), so that no day's job inserts a million rows at once.
+    A skipped day is made up by the next run (the condition is cumulative)."""
     if not holidays_on(anchor):
         return []
+    k = (day - (anchor - dt.timedelta(days=rule.offset_days))).days
+    if k < 0:
+        return []
+    slices = rule.window_days + 1
     c = Customer._meta.db_table
     probe, params = _no_task(rule, anchor, vehicle=False)
-    body = f"FROM {c} c WHERE c.deleted_at IS NULL AND {probe}"
+    body = f"FROM {c} c WHERE c.deleted_at IS NULL AND (c.id %% {int(slices)}) <= {int(k)} AND {probe}"
     return [Source("c.id, NULL, NULL, NULL", _literal(anchor), body, params, "c.id")]
 
 
@@ -145,7 +152,7 @@ def care_tasks_for(day: dt.date) -> dict[str, int]:
             if rule.code == "BIRTHDAY":
                 sources = _birthday_sources(rule, anchor)
             elif rule.code == "HOLIDAY":
-                sources = _holiday_sources(rule, anchor)
+                sources = _holiday_sources(rule, anchor, day)
             else:
                 sources = _due_sources(rule, anchor)
             due = anchor - dt.timedelta(days=rule.offset_days)

@@ -57,13 +57,28 @@ def test_lunar_birthday_greeted_before_this_years_solar_date(make_customer: Call
 
 
 def test_holiday_greetings_for_every_customer_once(make_customer: Callable[..., Any]) -> None:
-    a, b = make_customer(), make_customer()
-    assert care_tasks_for(dt.date(2026, 9, 18))["HOLIDAY"] == 2  # 中秋 2026-09-25
-    assert {t.anchor_date for t in tasks("HOLIDAY")} == {dt.date(2026, 9, 25)}
-    assert care_tasks_for(dt.date(2026, 9, 19))["HOLIDAY"] == 0
+    customers = [make_customer() for _ in range(9)]
+    mid_autumn = dt.date(2026, 9, 25)  # 中秋 2026 (国庆's window begins on the 24th)
+    assert care_tasks_for(dt.date(2026, 9, 17))["HOLIDAY"] == 0  # 8 days before: not yet
+    assert 0 < care_tasks_for(dt.date(2026, 9, 18))["HOLIDAY"] < 9  # spread over the week before
+    for d in range(19, 26):
+        care_tasks_for(dt.date(2026, 9, d))
+    greetings = [t for t in tasks("HOLIDAY") if t.anchor_date == mid_autumn]
+    assert sorted(t.customer_id for t in greetings) == sorted(c.pk for c in customers)  # each once
+    assert all(t.window_end == dt.date(2026, 9, 24) for t in greetings)
+
+
+def test_holiday_greetings_caught_up_after_a_skipped_week(make_customer: Callable[..., Any]) -> None:
+    make_customer(), make_customer(), make_customer()
+    assert care_tasks_for(dt.date(2026, 9, 24))["HOLIDAY"] == 3  # the last day of the window: everyone
+
+
+def test_a_configured_holiday(make_customer: Callable[..., Any]) -> None:
+    make_customer()
     Holiday.objects.create(name="情人节", calendar="solar", month=2, day=14)
-    assert care_tasks_for(dt.date(2027, 2, 8))["HOLIDAY"] == 2
-    assert {c.pk for c in (a, b)} == {t.customer_id for t in tasks("HOLIDAY")}
+    assert care_tasks_for(dt.date(2027, 2, 13))["HOLIDAY"] == 1
+    [t] = tasks("HOLIDAY")
+    assert t.anchor_date == dt.date(2027, 2, 14)
 
 
 @pytest.mark.parametrize(
