@@ -69,6 +69,10 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     from kedang.complaints.seed_data import ensure_reference_data
 
     ensure_reference_data(Category, StageDeadline)
+    from kedang.care.models import Holiday, MessageTemplate
+    from kedang.care.seed_data import ensure_care_data
+
+    ensure_care_data(Rule, Holiday, MessageTemplate)
     if transactional:  # the flush after a transactional test does not reach SQLite's FTS table
         from kedang.search.index import fts_clear
 

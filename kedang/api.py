@@ -99,6 +99,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 def _register_routers() -> None:
     from kedang.accounts.api import router as accounts_router
     from kedang.agenda.api import router as agenda_router
+    from kedang.care.api import router as care_router
     from kedang.complaints.api import router as complaints_router
     from kedang.customers.api import router as customers_router
     from kedang.exchange.api import router as exchange_router
@@ -116,6 +117,7 @@ def _register_routers() -> None:
     api.add_router("", governance_router)
     api.add_router("", privacy_router)
     api.add_router("", complaints_router)
+    api.add_router("", care_router)
 
 
 _register_routers()

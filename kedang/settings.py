@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "kedang.complaints",
     "kedang.exchange",
     "kedang.privacy",
+    "kedang.care",
     "kedang.web",
     "kedang.ops",
     "huey.contrib.djhuey",
@@ -255,6 +256,27 @@ KEDANG_LOGIN_LOG_DAYS = int(env("KEDANG_LOGIN_LOG_DAYS", "180"))  # login record
 # Sessions end after KEDANG_SESSION_IDLE_MINUTES without a request, and after KEDANG_SESSION_MAX_HOURS anyway.
 KEDANG_SESSION_IDLE_MINUTES = float(env("KEDANG_SESSION_IDLE_MINUTES", "30"))
 KEDANG_SESSION_MAX_HOURS = float(env("KEDANG_SESSION_MAX_HOURS", "10"))
+
+# Care messages (kedang/care, R-C4): SMS through a gateway class (a file per message under var/sms by
+# default); e-mail through Django's mail backend — SMTP when EMAIL_HOST is set, else files under var/mail.
+KEDANG_SMS_BACKEND = env("KEDANG_SMS_BACKEND", "kedang.care.gateways.FileSmsBackend")
+KEDANG_SMS_DIR = Path(env("KEDANG_SMS_DIR", str(VAR_DIR / "sms")))
+# quiet hours per channel, "HH:MM-HH:MM" local time; empty: none (R-C6)
+KEDANG_QUIET_HOURS = {"sms": env("KEDANG_QUIET_HOURS_SMS", "21:00-08:00")}
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kedang@localhost")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(KEDANG_SESSION_IDLE_MINUTES * 60) + 60
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -78,6 +78,10 @@ class ServiceEvent(models.Model):
         return f"{self.get_kind_display()} {self.date:%Y-%m-%d}"
 
 
+# The trigger of the care rules (kedang/care: birthdays, holidays, due dates): dates, not service events.
+CARE_TRIGGER = "care"
+
+
 class AssignMode(models.TextChoices):
     ROUND_ROBIN = "round_robin", _("客服专员轮流分配")
     OWNER = "owner", _("客户经理本人")
@@ -161,7 +165,7 @@ class Rule(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        unknown = [k for k in self.kinds if k not in EventKind.values]
+        unknown = [k for k in self.kinds if k not in EventKind.values and k != CARE_TRIGGER]
         if unknown:
             errors["event_kinds"] = f"未知事件类型：{'、'.join(unknown)}"
         if bool(self.kinds) == bool(self.after_rule_id):

@@ -158,6 +158,7 @@ class VehicleIn(_Input):
     inspection_due: DateIn = None
     maintenance_cycle_months: int | None = None
     maintenance_due: DateIn = None
+    vehicle_tax_due: DateIn = None
 
 
 class VehiclePatch(VehicleIn):
@@ -178,6 +179,7 @@ class VehicleOut(Schema):
     inspection_due: dt.date | None
     maintenance_cycle_months: int | None
     maintenance_due: dt.date | None
+    vehicle_tax_due: dt.date | None
 
 
 class VehicleListOut(Schema):

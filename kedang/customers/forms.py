@@ -127,6 +127,7 @@ class VehicleForm(forms.Form):
         label=_("保养周期（月）"), required=False, min_value=1, max_value=60
     )
     maintenance_due = ChineseDateField(label=_("下次保养"), required=False)
+    vehicle_tax_due = ChineseDateField(label=_("车船税到期"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -130,7 +130,11 @@ class Customer(models.Model):
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "-created_at"]), models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["birthday"]),  # birthday greetings (kedang/care)
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="customer_name_not_empty"),
             models.CheckConstraint(
@@ -175,6 +179,7 @@ class Vehicle(models.Model):
     inspection_due = models.DateField(_("年检到期"), null=True, blank=True)
     maintenance_cycle_months = models.PositiveSmallIntegerField(_("保养周期（月）"), null=True, blank=True)
     maintenance_due = models.DateField(_("下次保养"), null=True, blank=True)
+    vehicle_tax_due = models.DateField(_("车船税到期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -185,6 +190,13 @@ class Vehicle(models.Model):
         verbose_name = _("车辆")
         verbose_name_plural = _("车辆")
         ordering = ["-delivery_date", "-id"]
+        # the care reminders (kedang/care) find the vehicles due on a day through these
+        indexes = [
+            models.Index(fields=["insurance_expiry"]),
+            models.Index(fields=["inspection_due"]),
+            models.Index(fields=["maintenance_due"]),
+            models.Index(fields=["vehicle_tax_due"]),
+        ]
 
     def __str__(self) -> str:
         return self.plate or self.vin

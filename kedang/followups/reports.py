@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kedang.accounts.models import User
-from kedang.agenda.models import Task, TaskStatus
+from kedang.agenda.models import CARE_TRIGGER, Task, TaskStatus
 from kedang.agenda.selectors import sees_team, visible_tasks
 from kedang.agenda.workdays import add_months
 from kedang.customers.selectors import visible_customers
@@ -128,7 +128,12 @@ def _scope(
     user: User, rules: list[str] | None, department_id: int | None, agent_id: int | None
 ) -> tuple[QuerySet[Task], QuerySet[Answer]]:
     """Tasks and answers the report counts: visibility first; someone who is not a supervisor sees her own."""
-    tasks = visible_tasks(user).annotate(last=Coalesce("window_end", "due_date"))
+    # care tasks (birthdays, reminders, kedang.care) are not follow-ups: they would skew the follow-up rate
+    tasks = (
+        visible_tasks(user)
+        .exclude(rule__event_kinds=CARE_TRIGGER)
+        .annotate(last=Coalesce("window_end", "due_date"))
+    )
     answers = Answer.objects.filter(call__customer__in=visible_customers(user), call__outcome="reached")
     if not sees_team(user):
         agent_id = user.pk

@@ -102,19 +102,21 @@ def consent_withdraw(*, actor: User, consent_id: int) -> Consent:
     return consent
 
 
-def consent_block_reason(customer_id: int, purpose: str, channel: str) -> str | None:
+def consent_block_reason(
+    customer_id: int, purpose: str, channel: str, *, rows: list[tuple[str, str, Any]] | None = None
+) -> str | None:
     """Why a message of this purpose may not go to this customer on this channel, or None.
+    `rows`: the customer's consents as (purpose, channel, withdrawn_at), when the caller loaded them in bulk.
 
     Marketing needs a consent in force (opt-in); for other purposes only a withdrawn consent blocks."""
-    rows = list(
-        Consent.objects.filter(
-            customer_id=customer_id, purpose=purpose, channel__in=[channel, "all"]
-        ).values_list("withdrawn_at", flat=True)
-    )
-    in_force = any(w is None for w in rows)
-    if in_force:
+    if rows is None:
+        rows = list(
+            Consent.objects.filter(customer_id=customer_id).values_list("purpose", "channel", "withdrawn_at")
+        )
+    relevant = [withdrawn for p, ch, withdrawn in rows if p == purpose and ch in (channel, "all")]
+    if any(withdrawn is None for withdrawn in relevant):
         return None
-    if rows:
+    if relevant:
         return "客户已撤回此用途的授权同意"
     if purpose == ConsentPurpose.MARKETING:
         return "客户未同意接收营销信息"

@@ -33,7 +33,15 @@ MENU: list[tuple[StrOrPromise, list[tuple[StrOrPromise, str, str | None]]]] = [
             (_("资料交接"), "bi-box-arrow-in-down", "handover"),
         ],
     ),
-    (_("关怀提醒"), [(_("关怀提醒"), "bi-gift", None)]),
+    (
+        _("关怀提醒"),
+        [
+            (_("关怀任务"), "bi-gift", "care_tasks"),
+            (_("发件箱"), "bi-send", "care_outbox"),
+            (_("客户活动"), "bi-calendar-event", "care_events"),
+            (_("登记表"), "bi-journal-text", "care_register"),
+        ],
+    ),
     (
         _("投诉"),
         [

@@ -32,7 +32,7 @@ CUSTOMER_FIELDS = (
 
 VEHICLE_FIELDS = (
     "vin plate model color delivery_date invoice_date via_secondary_dealer insurance_expiry inspection_due "
-    "maintenance_cycle_months maintenance_due"
+    "maintenance_cycle_months maintenance_due vehicle_tax_due"
 ).split()
 
 

@@ -46,7 +46,14 @@ def _clean_vehicle(data: dict[str, Any], *, instance: Vehicle | None) -> dict[st
                     _errors_add(errors, "vin", ValidationError("该车架号已登记", code="duplicate"))
     if "plate" in data:
         _clean(errors, data, "plate", v.validate_plate)
-    for name in ("delivery_date", "invoice_date", "insurance_expiry", "inspection_due", "maintenance_due"):
+    for name in (
+        "delivery_date",
+        "invoice_date",
+        "insurance_expiry",
+        "inspection_due",
+        "maintenance_due",
+        "vehicle_tax_due",
+    ):
         if name in data and data[name] is not None and not isinstance(data[name], dt.date):
             _errors_add(errors, name, ValidationError("日期格式应为 YYYY-MM-DD", code="invalid_date"))
     delivery = data.get("delivery_date", instance.delivery_date if instance else None)

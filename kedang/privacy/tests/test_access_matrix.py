@@ -43,7 +43,8 @@ BIN_APPROVERS: set[str] = {Role.GENERAL_MANAGER}
 
 # route name → PUBLIC | OPEN | {url kwarg: key of the hidden object in `world`} | ("roles", {roles}) (only
 # they get the page) | ("approvers", {roles}, kwargs) (see above) | ("open", {roles}) (any logged-in user; these
-# approvers may see hidden customers named in their queue)
+# approvers may see hidden customers named in their queue) | ("shared", set(), kwargs) (an object every user
+# may open, e.g. a customer event: it must not show the hidden customers it involves)
 ROUTES: dict[str, Any] = {
     "home": OPEN,
     "login": PUBLIC,
@@ -114,6 +115,17 @@ ROUTES: dict[str, Any] = {
     "compensation_add": {"complaint_id": "complaint"},
     "complaint_print": {"complaint_id": "complaint"},
     "compensation_decide": {"compensation_id": "compensation"},
+    "care_tasks": OPEN,
+    "care_preview": OPEN,
+    "care_send": OPEN,
+    "care_outbox": OPEN,
+    "care_message_retry": {"message_id": "message"},
+    "care_events": OPEN,
+    "care_event": ("shared", set(), {"event_id": "care_event"}),
+    "care_register": OPEN,
+    "care_contact": {"customer_id": "customer"},
+    "care_calendar": OPEN,
+    "care_ical": PUBLIC,  # a private token in the URL instead of a login; a wrong token is 404 (care tests)
 }
 
 # API path prefix (up to the first {id}) → key of the hidden object its {id} names
@@ -127,7 +139,12 @@ API_OBJECTS: dict[str, str] = {
     "/api/v1/consents/{id}": "consent",
     "/api/v1/complaints/{id}": "complaint",
     "/api/v1/compensations/{id}": "compensation",
+    "/api/v1/messages/{message_id}": "message",
+    "/api/v1/customers/{customer_id}": "customer",
+    "/api/v1/care-events/{event_id}": "care_event",
+    "/api/v1/invitations/{invitation_id}": "invitation",
 }
+API_SHARED = {"/api/v1/care-events/{event_id}"}  # see ("shared", …) above
 API_PUBLIC = {("/api/v1/auth/token", "post")}
 API_APPROVERS: dict[str, set[str]] = {
     "/api/v1/access-requests/{id}": ACCESS_APPROVERS,
@@ -171,6 +188,7 @@ def test_every_route_has_an_entry() -> None:
 def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str, Any]:
     """Objects that belong to am2 (another department); every role's scope becomes "own customers"."""
     from kedang.agenda.models import Rule, Task
+    from kedang.care.models import CareEvent, Invitation, Message
     from kedang.complaints.services import compensation_request, complaint_create
     from kedang.exchange.models import ImportJob
     from kedang.governance.models import AccessRequest, ChangeRequest, RecycleBinEntry
@@ -191,6 +209,11 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
     complaint = complaint_create(actor=am2, customer_id=customer.pk, channel="phone", summary="等待时间过长")
     compensation = compensation_request(
         actor=am2, complaint_id=complaint.pk, kind="discount", amount="200.00", description="保养折扣"
+    )
+    event = CareEvent.objects.create(title="车友会", date=timezone.localdate(), created_by=am2)
+    invitation = Invitation.objects.create(event=event, customer=customer)
+    message = Message.objects.create(
+        customer=customer, channel="sms", recipient="13700001234", body="生日快乐"
     )
     gone = customer_services.customer_create(actor=am2, name=HIDDEN_NAME + "乙")
     customer_services.customer_delete(actor=users[Role.GENERAL_MANAGER], customer_id=gone.pk, reason="重复")
@@ -218,6 +241,9 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
         ).pk,
         "bin_entry": RecycleBinEntry.objects.get(object_id=gone.pk).pk,
         "complaint": complaint.pk,
+        "care_event": event.pk,
+        "invitation": invitation.pk,
+        "message": message.pk,
         "compensation": compensation.pk,
         "consent": consent_grant(actor=am2, customer_id=customer.pk, purpose="care", notice_version="v1").pk,
         MISSING: 987654,
@@ -270,6 +296,8 @@ def test_page_route_as_every_role(
         may_see = role in approvers and kind in ("approvers", "open")
         if kind == "roles":
             ok = status == 200 if role in approvers else status in (403, 404)
+        elif kind == "shared":
+            ok = status < 500
         elif role in approvers:
             ok = status < 500
         elif object_route:
@@ -318,8 +346,10 @@ def test_api_operation_as_every_role(operation: str, world: dict[str, Any], api:
     content = op.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         body = _example(content["application/json"]["schema"], components)
-    url = re.sub(r"\{id\}", str(world[API_OBJECTS[path[: path.index("}") + 1]]]) if "{" in path else "", path)
-    approvers = API_APPROVERS.get(path[: path.index("}") + 1], set()) if "{" in path else set()
+    prefix = path[: path.index("}") + 1] if "{" in path else ""
+    url = re.sub(r"\{[a-z_]+\}", str(world[API_OBJECTS[prefix]]) if prefix else "", path)
+    approvers = API_APPROVERS.get(prefix, set())
+    shared = prefix in API_SHARED
     wrong = {}
     for role in ROLES:
         response = api(role, method, url.removeprefix("/api/v1"), body)
@@ -327,7 +357,7 @@ def test_api_operation_as_every_role(operation: str, world: dict[str, Any], api:
         if role in approvers:
             ok, may_see = status < 500, True
         else:
-            ok, may_see = (status in (403, 404) if "{" in path else status < 500), False
+            ok, may_see = (status in (403, 404) if prefix and not shared else status < 500), False
         if not ok or (HIDDEN_NAME in text and not may_see):
             wrong[role] = (status, HIDDEN_NAME in text, text[:120])
     assert wrong == {}, f"{operation}: {wrong}"

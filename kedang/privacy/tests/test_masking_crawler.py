@@ -103,7 +103,7 @@ def test_no_unmasked_numbers_where_the_role_sees_them_masked(
             key = API_OBJECTS.get(path[: path.index("}") + 1])
             if key not in visible:
                 continue
-            path = path.replace("{id}", str(visible[key]))
+            path = re.sub(r"\{[a-z_]+\}", str(visible[key]), path)
         response = api(
             role, "get", path.removeprefix("/api/v1") + ("?q=5678" if path.endswith("/search") else "")
         )

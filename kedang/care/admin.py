@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import CareEvent, DoNotContact, Holiday, Message, MessageTemplate
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["name", "calendar", "month", "day", "active"]
+    list_editable = ["active"]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "channel", "active"]
+    list_filter = ["channel", "active"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "channel", "recipient", "status", "reason", "created_at", "sent_at"]
+    list_filter = ["channel", "status"]
+    raw_id_fields = ["customer", "vehicle", "task", "invitation", "record", "template", "created_by"]
+
+
+@admin.register(DoNotContact)
+class DoNotContactAdmin(admin.ModelAdmin):
+    list_display = ["customer", "channel", "reason", "created_at"]
+    raw_id_fields = ["customer", "created_by"]
+
+
+@admin.register(CareEvent)
+class CareEventAdmin(admin.ModelAdmin):
+    list_display = ["title", "date", "place"]
