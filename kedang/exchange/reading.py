@@ -166,9 +166,46 @@ def is_blank(value: Cell) -> bool:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
+    """The first sheet's rows: read by calamine (Rust, a whole sheet in a second) when the sheet's
+    grid is of a reasonable size, else streamed by openpyxl (slow, but its memory does not grow)."""
+    rows, columns = _xlsx_prescan(path)
+    if rows * columns <= CALAMINE_MAX_CELLS:
+        yield from _calamine_rows(path)
+    else:
+        yield from _openpyxl_rows(path)
+
+
+CALAMINE_MAX_CELLS = 8_000_000  # cells of the sheet's grid (rows × columns) read at once
+
+
+def _calamine_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        grid = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        wb.close()
+    except Exception as exc:  # calamine raises its own kinds for a broken workbook
+        raise refuse(f"无法读取 Excel 文件：{exc.__class__.__name__}", "file_corrupt") from None
+    for number, row in enumerate(grid, start=1):
+        yield number, _trim([_as_openpyxl(x) for x in row])
+
+
+def _as_openpyxl(value: Cell) -> Cell:
+    """A calamine value as openpyxl gives it, so that both readers import alike: None for an empty
+    cell, an int for an integral number, a datetime for a date."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _openpyxl_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
     from openpyxl import load_workbook
 
-    _xlsx_prescan(path)
     fh = path.open("rb")  # a file object: openpyxl would judge a path by its name
     try:
         try:
@@ -189,6 +226,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})\d+\"")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _FIRST_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
 
 
@@ -210,27 +249,42 @@ def _first_sheet_member(zf: zipfile.ZipFile) -> str | None:
     return name if name.startswith("xl/") else f"xl/{name}"
 
 
-def _xlsx_prescan(path: Path) -> None:
-    """Count the first sheet's rows in its raw XML, in chunks, before openpyxl builds anything: a sheet
-    of a million (empty) rows is refused in a second with a few MB of memory."""
+def _xlsx_prescan(path: Path) -> tuple[int, int]:
+    """Count the first sheet's rows in its raw XML, in chunks, before a reader builds anything: a sheet
+    of a million (empty) rows is refused in a second with a few MB of memory. Returns the size of the
+    sheet's grid, (rows, columns) — columns as the total of cells when some cell has no reference."""
     limit = max_rows()
     with zipfile.ZipFile(path) as zf:
         member = _first_sheet_member(zf)
         if member is None or member not in zf.namelist():
-            return
+            return limit, MAX_COLUMNS * 1000  # unknown: read by the streaming reader
         count, highest, tail = 0, 0, b""
+        cells, referenced, letters = 0, 0, set()
         with zf.open(member) as fh:
             for chunk in chain(iter(lambda: fh.read(1024 * 1024), b""), [b"<"]):
                 data = tail + chunk
                 cut = data.rfind(b"<")  # the last tag may be cut in two: it is read with the next chunk
                 count += len(_ROW_TAG.findall(data, 0, cut))
                 highest = max([highest, *(int(n) for n in _ROW_NUMBER.findall(data, 0, cut))])
+                cells += len(_CELL_TAG.findall(data, 0, cut))
+                refs = _CELL_COLUMN.findall(data, 0, cut)
+                referenced += len(refs)
+                letters.update(refs)
                 tail = data[cut:]
                 if max(count, highest) > limit:
                     raise refuse(
                         f"文件超过 {limit:,} 行（空行也计算在内），请删除多余的空行或拆分后再导入",
                         "too_many_rows",
                     )
+    columns = max((column_index_from_letters(x.decode()) for x in letters), default=1)
+    return max(count, highest), (columns if referenced >= cells else max(cells, columns))
+
+
+def column_index_from_letters(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def _csv_rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[Cell]]]:

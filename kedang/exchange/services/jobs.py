@@ -5,28 +5,26 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write
-from kedang.customers.models import Customer
 
 from .. import reading
 from ..mapping import FIELDS_BY_CODE, guess_mapping
 from ..models import ImportJob, ImportRejection, ImportStatus
-from .matching import RowRejected, load_index
-from .row_import import Outcome, Run, import_row
-from .rows import BATCH_SIZE, Columns, Row, RowError, parse_row
+from .batch import BatchResult, DryRunRollback, process
+from .row_import import Outcome, Run
+from .rows import BATCH_SIZE, Columns
 
 
 def _require_import(actor: User) -> None:
@@ -109,63 +107,6 @@ def import_job_set_mapping(*, actor: User, job: ImportJob, mapping: dict[int, st
     return job
 
 
-@dataclass
-class BatchResult:
-    rows: int = 0  # rows consumed, blank ones included
-    counts: dict[str, int] = field(default_factory=dict)
-    rejections: list[ImportRejection] = field(default_factory=list)
-    created_keys: set[tuple[str, str]] = field(default_factory=set)
-
-
-class _DryRunRollback(Exception):
-    pass
-
-
-def _process(run: Run, batch: list[tuple[int, list[Any]]]) -> BatchResult:
-    result = BatchResult(rows=len(batch))
-    rows: list[Row] = []
-    for number, values in batch:
-        if all(reading.is_blank(x) for x in values):
-            result.counts[Outcome.BLANK] = result.counts.get(Outcome.BLANK, 0) + 1
-            continue
-        rows.append(parse_row(number, values, run.columns))
-    index = load_index(run.actor, rows)
-    for row in rows:
-        try:
-            with transaction.atomic():
-                outcome, written, notes = import_row(run, row, index)
-            if outcome == Outcome.PENDING:
-                outcome = Outcome.REJECTED
-                result.rejections.append(_rejection(run, row, notes))
-            for obj in written:
-                if isinstance(obj, Customer):
-                    index.add_customer(obj)
-                else:
-                    index.add_vehicle(obj)
-        except RowRejected as exc:
-            outcome = Outcome.REJECTED
-            result.rejections.append(_rejection(run, row, exc.errors))
-        except (Http404, PermissionDenied) as exc:
-            outcome = Outcome.REJECTED
-            result.rejections.append(_rejection(run, row, [RowError("", "", "forbidden", str(exc))]))
-        except IntegrityError as exc:
-            outcome = Outcome.REJECTED
-            result.rejections.append(
-                _rejection(run, row, [RowError("", "", "integrity", f"数据库拒绝：{exc}")])
-            )
-        if outcome == Outcome.CREATED:
-            result.created_keys.update(row.keys())
-        result.counts[outcome] = result.counts.get(outcome, 0) + 1
-    return result
-
-
-def _rejection(run: Run, row: Row, errors: list[RowError]) -> ImportRejection:
-    values = [reading.cell_text(x) for x in row.values]
-    return ImportRejection(
-        job=run.job, dry_run=run.dry_run, row=row.number, values=values, errors=[e.as_dict() for e in errors]
-    )
-
-
 def _save_progress(job: ImportJob, result: BatchResult) -> None:
     c = result.counts
     ImportJob.objects.filter(pk=job.pk).update(
@@ -192,16 +133,16 @@ def run_batch(run: Run, batch: list[tuple[int, list[Any]]], expected_done: int) 
         if locked.done_rows != expected_done or locked.dry_run != run.dry_run:
             raise JobBusy
         if not run.dry_run:
-            result = _process(run, batch)
+            result = process(run, batch)
             _save_progress(job, result)
             return result
     # dry run: the batch's writes are rolled back, then its counters and rejections are kept
     holder: list[BatchResult] = []
     try:
         with transaction.atomic():
-            holder.append(_process(run, batch))
-            raise _DryRunRollback
-    except _DryRunRollback:
+            holder.append(process(run, batch))
+            raise DryRunRollback
+    except DryRunRollback:
         pass
     result = holder[0]
     run.pending |= result.created_keys
@@ -269,7 +210,8 @@ def import_job_step(
         raise Http404("导入任务不存在")
     if job.status not in (ImportStatus.RUNNING, ImportStatus.DRY_RUNNING):
         return job
-    run = Run(job, actor, Columns(job), dry_run=job.dry_run)
+    bulk = bool(getattr(settings, "KEDANG_IMPORT_BULK", True))
+    run = Run(job, actor, Columns(job), dry_run=job.dry_run, bulk=bulk)
     rows = _rows_after(job)
     done = job.done_rows
     try:

@@ -22,6 +22,7 @@ class Index:
     customers: dict[int, Customer] = field(default_factory=dict)
     vehicles: dict[str, Vehicle] = field(default_factory=dict)  # by VIN
     visible: set[int] = field(default_factory=set)
+    taken_vins: set[str] = field(default_factory=set)  # VINs of the rows held by any vehicle, deleted too
 
     def add(self, kind: str, key: str, customer_id: int) -> None:
         self.by_key.setdefault((kind, key), set()).add(customer_id)
@@ -38,6 +39,7 @@ class Index:
 
     def add_vehicle(self, vh: Vehicle) -> None:
         self.vehicles[vh.vin] = vh
+        self.taken_vins.add(vh.vin)
         self.add("vin", vh.vin, vh.customer_id)
         if vh.plate:
             self.add("plate", vh.plate, vh.customer_id)
@@ -54,11 +56,19 @@ def load_index(actor: User, rows: list[Row]) -> Index:
     )
     for vh in vehicles:
         index.add_vehicle(vh)
+    index.taken_vins = set(
+        Vehicle.objects.filter(vin__in=wanted.get("vin", ())).values_list("vin", flat=True)
+    )
     cond = Q(id_number__in=wanted.get("id_number", ())) | Q(uscc__in=wanted.get("uscc", ()))
     phones = wanted.get("phone", set())
     cond |= Q(phone_norm__in=phones) | Q(phone2_norm__in=phones)
     cond |= Q(pk__in={vh.customer_id for vh in index.vehicles.values()})
-    found = list(Customer.objects.filter(deleted_at__isnull=True).filter(cond).select_related("owner"))
+    found = list(
+        Customer.objects.filter(deleted_at__isnull=True)
+        .filter(cond)
+        .select_related("owner")
+        .prefetch_related("tags")
+    )
     for c in found:
         index.add_customer(c)
     index.visible = set(

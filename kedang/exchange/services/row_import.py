@@ -63,6 +63,10 @@ class Run:
     owners: dict[str, str] = field(default_factory=dict)
     # dry run only: natural keys of rows that the (rolled-back) earlier batches would have created
     pending: set[tuple[str, str]] = field(default_factory=set)
+    # new customers and vehicles are written a batch at a time (bulk.py); False: every row through
+    # the services one by one (the reference the bulk path is tested against)
+    bulk: bool = True
+    caches: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
     @property
     def reason(self) -> str:
@@ -97,11 +101,9 @@ def _service_errors(exc: ValidationError, target: str, columns: Columns) -> list
     return errors
 
 
-def import_row(run: Run, row: Row, index: Index) -> tuple[str, list[Customer | Vehicle], list[RowError]]:
-    """Write one parsed row through the services, inside the caller's savepoint. Returns the outcome,
-    what it wrote (for the caller to add to the index once the savepoint holds) and, for a change that
-    awaits approval, why it is not applied; raises RowRejected with every reason when the row cannot
-    be imported."""
+def row_customer_data(run: Run, row: Row) -> dict[str, Any]:
+    """The customer fields of a row ready for the services (owner as a username); raises RowRejected
+    for a row with bad cells or without any natural key."""
     if row.errors:
         raise RowRejected(row.errors)
     columns = run.columns
@@ -120,6 +122,16 @@ def import_row(run: Run, row: Row, index: Index) -> tuple[str, list[Customer | V
     data = dict(row.customer)
     if "owner" in data:
         data["owner"] = run.owner(data["owner"])
+    return data
+
+
+def import_row(run: Run, row: Row, index: Index) -> tuple[str, list[Customer | Vehicle], list[RowError]]:
+    """Write one parsed row through the services, inside the caller's savepoint. Returns the outcome,
+    what it wrote (for the caller to add to the index once the savepoint holds) and, for a change that
+    awaits approval, why it is not applied; raises RowRejected with every reason when the row cannot
+    be imported."""
+    columns = run.columns
+    data = row_customer_data(run, row)
     customer = match_customer(row, index, columns)
     outcome = Outcome.UNCHANGED
     try:

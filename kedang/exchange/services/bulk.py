@@ -1,0 +1,336 @@
+"""The bulk path of an import batch: new customers and new vehicles planned row by row, written at once.
+
+A row is *planned* when it creates a customer (with or without a vehicle), adds a new vehicle to a
+customer, or changes nothing. It is validated by the customers services' own cleaning functions
+(`_clean_customer`, `_clean_vehicle`), matched against the batch's index (which holds the planned
+customers too, under temporary negative ids), and given its archive number there and then — so its
+outcome and every message are what the per-row path would give. `flush` then writes the planned rows
+with a few statements: customers, their history, tags, timeline records, vehicles with their history
+and archive files, and the search index entries of the customers touched.
+
+Any other row (a change to a customer or a vehicle, a service event, a plate without a VIN, a
+customer the actor could not see once created) is not planned: the caller flushes first, then runs
+the row through the services (`row_import.import_row`). A flush that the database refuses rolls back
+to its savepoint and the caller replays its rows one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kedang.accounts.models import User
+from kedang.accounts.roles import Scope
+from kedang.accounts.selectors import data_scope
+from kedang.customers import validators as v
+from kedang.customers.models import (
+    ArchiveFile,
+    ArchiveSequence,
+    Customer,
+    CustomerKind,
+    FileType,
+    Record,
+    RecordKind,
+    Tag,
+    Vehicle,
+)
+from kedang.customers.services.customers import _clean_customer
+from kedang.customers.services.vehicles import _clean_vehicle
+from kedang.search.index import index_customers
+
+from .matching import Index, RowRejected, match_customer
+from .row_import import (
+    Outcome,
+    Run,
+    _service_errors,
+    _split_tags,
+    customer_changes,
+    row_customer_data,
+    vehicle_changes,
+)
+from .rows import Row
+
+
+class NotPlanned(Exception):
+    """The row needs the per-row path."""
+
+
+@dataclass
+class Planned:
+    row: Row
+    outcome: str
+
+
+@dataclass
+class NewCustomer:
+    obj: Customer
+    tags: list[str]
+
+
+@dataclass
+class NewVehicle:
+    obj: Vehicle
+    customer: int  # an existing customer's id, or a planned one's temporary (negative) id
+
+
+class Numbers:
+    """Archive numbers handed out while planning, written back to their sequence at the flush.
+
+    The sequence row is locked (PostgreSQL: SELECT … FOR UPDATE) when first read, as
+    `archive_no_next` keeps it locked, so a concurrent creator waits for this batch's commit."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+        self.taken: dict[str, int] = {}
+
+    def take(self, kind: str) -> str:
+        today = timezone.localdate()
+        pattern: str = settings.KEDANG_ARCHIVE_NO_PATTERN
+        fields = {"year": today.year, "kind": "C" if kind == CustomerKind.COMPANY else "P"}
+        key = pattern.split("{seq")[0].format(**fields)
+        if key not in self.last:
+            row = ArchiveSequence.objects.select_for_update().filter(key=key).first()
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        row = ArchiveSequence.objects.create(key=key, last=0)
+                except IntegrityError:
+                    row = ArchiveSequence.objects.select_for_update().get(key=key)
+            self.last[key], self.taken[key] = row.last, 0
+        self.taken[key] += 1
+        return pattern.format(seq=self.last[key] + self.taken[key], **fields)
+
+    def write(self) -> None:
+        for key, n in self.taken.items():
+            if n:
+                ArchiveSequence.objects.filter(key=key).update(last=F("last") + n)
+        self.last.clear()
+        self.taken.clear()
+
+
+class Plan:
+    """The planned rows of a batch since the last flush, and the index they are matched against."""
+
+    def __init__(self, run: Run, index: Index) -> None:
+        self.run = run
+        self.index = index
+        self.rows: list[Planned] = []
+        self.customers: dict[int, NewCustomer] = {}  # temporary id → planned customer
+        self.vehicles: list[NewVehicle] = []
+        self.numbers = Numbers()
+        self.next_tmp = -1
+
+    # -------------------------------------------------------------- planning
+
+    def add(self, row: Row) -> str:
+        """Plan the row and return its outcome; RowRejected for a row to reject, NotPlanned for a row
+        the per-row path must write (after a flush)."""
+        run = self.run
+        if row.event:
+            raise NotPlanned
+        data = row_customer_data(run, row)
+        customer = match_customer(row, self.index, run.columns)
+        if customer is None:
+            outcome = self._new_customer(row, data)
+        else:
+            cid = self._id_of(customer)
+            if self._customer_changes(cid, customer, data):
+                raise NotPlanned
+            outcome = self._vehicle(row, cid) if row.vehicle else Outcome.UNCHANGED
+        self.rows.append(Planned(row, outcome))
+        return outcome
+
+    def _id_of(self, customer: Customer) -> int:
+        if customer.pk is not None:
+            return int(customer.pk)
+        return next(tmp for tmp, nc in self.customers.items() if nc.obj is customer)
+
+    def _customer_changes(self, cid: int, customer: Customer, data: dict[str, Any]) -> bool:
+        if cid > 0:
+            return bool(customer_changes(customer, data))
+        planned = self.customers[cid]
+        for k, value in data.items():
+            if k == "tags":
+                if any(t not in planned.tags for t in _split_tags(value)):
+                    return True
+            elif k == "owner":
+                if value != customer.owner.username:
+                    return True
+            elif getattr(customer, k) != value:
+                return True
+        return False
+
+    def _user(self, username: str) -> User | None:
+        users = self.run.caches.setdefault("users", {})
+        if username not in users:
+            users[username] = User.objects.filter(username=username, is_active=True).first()
+        user: User | None = users[username]
+        return user
+
+    def _visible_owner(self, owner: User) -> bool:
+        """Would the actor see a customer of this owner (the per-row path adds the vehicle through
+        `vehicle_create`, which looks the customer up within the actor's visibility)?"""
+        actor = self.run.actor
+        scope = data_scope(actor)
+        if scope.scope == Scope.ALL or owner.pk == actor.pk:
+            return True
+        if scope.scope in (Scope.DEPARTMENT, Scope.DEPARTMENT_TREE, Scope.CUSTOM):
+            return owner.department_id in scope.department_ids
+        return False
+
+    def _new_customer(self, row: Row, data: dict[str, Any]) -> str:
+        run = self.run
+        if "kind" not in data and data.get("uscc"):
+            data["kind"] = CustomerKind.COMPANY
+        if isinstance(data.get("owner"), str):
+            user = self._user(data["owner"])
+            if user is not None:
+                data["owner"] = user
+        data.setdefault("owner", run.actor)
+        try:
+            clean = _clean_customer(run.actor, data, instance=None)
+        except ValidationError as exc:
+            raise RowRejected(_service_errors(exc, "customer", run.columns)) from None
+        tags = clean.pop("tags", [])
+        kind = clean.get("kind") or CustomerKind.PERSON
+        clean["kind"] = kind
+        vehicle = self._clean_new_vehicle(row) if row.vehicle else None
+        if vehicle is not None and not self._visible_owner(clean["owner"]):
+            raise NotPlanned
+        customer = Customer(**clean, created_by=run.actor, archive_no=self.numbers.take(kind))
+        customer.phone_norm = v.normalize_phone(customer.phone) if customer.phone else ""
+        customer.phone2_norm = v.normalize_phone(customer.phone2) if customer.phone2 else ""
+        tmp = self.next_tmp
+        self.next_tmp -= 1
+        self.customers[tmp] = NewCustomer(customer, tags)
+        index = self.index
+        index.customers[tmp] = customer
+        index.visible.add(tmp)
+        for k in ("id_number", "uscc"):
+            if getattr(customer, k):
+                index.add(k, getattr(customer, k), tmp)
+        for p in (customer.phone_norm, customer.phone2_norm):
+            if p:
+                index.add("phone", p, tmp)
+        if vehicle is not None:
+            self._add_vehicle(vehicle, tmp)
+        pending = run.dry_run and any(k in run.pending for k in row.keys())
+        return Outcome.UPDATED if pending else Outcome.CREATED
+
+    def _clean_new_vehicle(self, row: Row) -> Vehicle:
+        data = dict(row.vehicle)
+        vin = data.get("vin")
+        if not vin or vin in self.index.taken_vins:
+            raise NotPlanned  # the per-row path finds the vehicle by its plate, or says why not
+        try:
+            clean = _clean_vehicle(data, instance=None)
+        except ValidationError as exc:
+            raise RowRejected(_service_errors(exc, "vehicle", self.run.columns)) from None
+        return Vehicle(**clean)
+
+    def _add_vehicle(self, vehicle: Vehicle, cid: int) -> None:
+        self.vehicles.append(NewVehicle(vehicle, cid))
+        self.index.vehicles[vehicle.vin] = vehicle
+        self.index.taken_vins.add(vehicle.vin)
+        self.index.add("vin", vehicle.vin, cid)
+        if vehicle.plate:
+            self.index.add("plate", vehicle.plate, cid)
+
+    def _vehicle(self, row: Row, cid: int) -> str:
+        vin = row.vehicle.get("vin")
+        existing = self.index.vehicles.get(vin) if vin else None
+        if existing is not None:
+            owner = existing.customer_id if existing.pk else self._planned_owner(existing)
+            if owner != cid or vehicle_changes(existing, dict(row.vehicle)):
+                raise NotPlanned
+            return Outcome.UNCHANGED
+        if cid > 0 and self.index.customers[cid].filed_at:
+            raise NotPlanned  # a filed archive: the services decide
+        self._add_vehicle(self._clean_new_vehicle(row), cid)
+        return Outcome.UPDATED
+
+    def _planned_owner(self, vehicle: Vehicle) -> int:
+        return next(nv.customer for nv in self.vehicles if nv.obj is vehicle)
+
+    # -------------------------------------------------------------- writing
+
+    def flush(self) -> list[Planned]:
+        """Write everything planned (in a savepoint: IntegrityError leaves nothing written) and
+        return the planned rows; the index must be reloaded afterwards."""
+        planned = self.rows
+        if self.customers or self.vehicles:
+            with transaction.atomic():
+                self._write()
+        self.rows, self.customers, self.vehicles = [], {}, []
+        self.numbers = Numbers()
+        return planned
+
+    def _write(self) -> None:
+        run, actor = self.run, self.run.actor
+        today = timezone.localdate()
+        self.numbers.write()
+        new = list(self.customers.values())
+        customers = Customer.objects.bulk_create([nc.obj for nc in new], batch_size=500)
+        Customer.history.bulk_history_create(customers, default_user=actor, default_change_reason="建档")
+        self._write_tags(new)
+        ids = {tmp: nc.obj.pk for tmp, nc in self.customers.items()}
+        records = [
+            Record(
+                customer=c,
+                kind=RecordKind.CHANGE,
+                title="建立档案",
+                body=f"档号 {c.archive_no}",
+                occurred_on=today,
+                created_by=actor,
+            )
+            for c in customers
+        ]
+        vehicles = []
+        for nv in self.vehicles:
+            nv.obj.customer_id = ids.get(nv.customer, nv.customer)
+            vehicles.append(nv.obj)
+        Vehicle.objects.bulk_create(vehicles, batch_size=500)
+        Vehicle.history.bulk_history_create(vehicles, default_user=actor, default_change_reason="登记车辆")
+        file_types = run.caches.setdefault("file_types", {})
+        if "per_vehicle" not in file_types:
+            file_types["per_vehicle"] = list(FileType.objects.filter(per_vehicle=True))
+        ArchiveFile.objects.bulk_create(
+            [
+                ArchiveFile(customer_id=vh.customer_id, vehicle=vh, file_type=ft)
+                for vh in vehicles
+                for ft in file_types["per_vehicle"]
+            ],
+            batch_size=1000,
+        )
+        records += [
+            Record(
+                customer_id=vh.customer_id,
+                vehicle=vh,
+                kind=RecordKind.CHANGE,
+                title=f"登记车辆 {vh.plate or vh.vin}",
+                body=vh.model,
+                occurred_on=today,
+                created_by=actor,
+            )
+            for vh in vehicles
+        ]
+        Record.objects.bulk_create(records, batch_size=1000)
+        index_customers([c.pk for c in customers] + [vh.customer_id for vh in vehicles])
+
+    def _write_tags(self, new: list[NewCustomer]) -> None:
+        names = {t for nc in new for t in nc.tags}
+        if not names:
+            return
+        # not cached across flushes: a dry run rolls back the tags it created
+        cache = {name: Tag.objects.get_or_create(name=name)[0] for name in sorted(names)}
+        through = Customer.tags.through
+        through.objects.bulk_create(
+            [through(customer_id=nc.obj.pk, tag_id=cache[t].pk) for nc in new for t in nc.tags],
+            batch_size=1000,
+        )
