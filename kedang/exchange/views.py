@@ -234,3 +234,13 @@ def customer_form(request: HttpRequest, customer_id: int) -> HttpResponse:
         f"inline; filename*=UTF-8''{quote(f'客户档案基本资料表-{customer.archive_no}.pdf')}"
     )
     return response
+
+
+@login_required
+def call_form(request: HttpRequest, call_id: int) -> HttpResponse:
+    """《跟踪服务电话记录表》 of one call as PDF, shown in the browser for printing."""
+    call, content = services.call_form_pdf(actor=_user(request), call_id=call_id)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"跟踪服务电话记录表-{call.customer.archive_no}-{call.task_id}-{call.attempt}.pdf"
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
+    return response

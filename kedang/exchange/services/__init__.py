@@ -14,7 +14,7 @@ after its last committed batch; rows already imported match their natural keys (
 plate, phone + name) and are not created twice.
 """
 
-from .exports import customer_form_pdf, export_customers
+from .exports import call_form_pdf, customer_form_pdf, export_customers
 from .jobs import (
     import_job_create,
     import_job_run,
@@ -29,6 +29,7 @@ from .rows import BATCH_SIZE
 
 __all__ = [
     "BATCH_SIZE",
+    "call_form_pdf",
     "customer_form_pdf",
     "error_workbook",
     "export_customers",

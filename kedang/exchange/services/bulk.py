@@ -42,8 +42,9 @@ from kedang.customers.models import (
 )
 from kedang.customers.services.customers import _clean_customer
 from kedang.customers.services.vehicles import _clean_vehicle
-from kedang.search.index import index_customers
+from kedang.search.index import entry_from_values, index_customers, index_new_customers
 
+from . import plain
 from .matching import Index, RowRejected, match_customer
 from .row_import import (
     Outcome,
@@ -224,15 +225,27 @@ class Plan:
         return Outcome.UPDATED if pending else Outcome.CREATED
 
     def _clean_new_vehicle(self, row: Row) -> Vehicle:
+        """`_clean_vehicle`'s checks, without its query for a duplicate VIN: the batch's index has
+        already looked every VIN of the batch up (a VIN it knows goes the per-row way)."""
         data = dict(row.vehicle)
-        vin = data.get("vin")
+        vin = data.pop("vin", None)
         if not vin or vin in self.index.taken_vins:
             raise NotPlanned  # the per-row path finds the vehicle by its plate, or says why not
+        errors: dict[str, list[ValidationError]] = {}
         try:
-            clean = _clean_vehicle(data, instance=None)
+            vin = v.validate_vin(str(vin))
         except ValidationError as exc:
-            raise RowRejected(_service_errors(exc, "vehicle", self.run.columns)) from None
-        return Vehicle(**clean)
+            errors["vin"] = exc.error_list
+        try:
+            # an unsaved instance stands for "no earlier values" and keeps the VIN out of its checks
+            clean = _clean_vehicle(data, instance=Vehicle())
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        if errors:
+            raise RowRejected(_service_errors(ValidationError(errors), "vehicle", self.run.columns))
+        if vin in self.index.taken_vins:
+            raise NotPlanned
+        return Vehicle(vin=vin, **clean)
 
     def _add_vehicle(self, vehicle: Vehicle, cid: int) -> None:
         self.vehicles.append(NewVehicle(vehicle, cid))
@@ -277,51 +290,78 @@ class Plan:
         self.numbers.write()
         new = list(self.customers.values())
         customers = Customer.objects.bulk_create([nc.obj for nc in new], batch_size=500)
-        Customer.history.bulk_history_create(customers, default_user=actor, default_change_reason="建档")
+        plain.insert(Customer.history.model, plain.history_rows(customers, user_id=actor.pk, reason="建档"))
         self._write_tags(new)
         ids = {tmp: nc.obj.pk for tmp, nc in self.customers.items()}
-        records = [
-            Record(
-                customer=c,
-                kind=RecordKind.CHANGE,
-                title="建立档案",
-                body=f"档号 {c.archive_no}",
-                occurred_on=today,
-                created_by=actor,
-            )
-            for c in customers
-        ]
         vehicles = []
         for nv in self.vehicles:
             nv.obj.customer_id = ids.get(nv.customer, nv.customer)
             vehicles.append(nv.obj)
         Vehicle.objects.bulk_create(vehicles, batch_size=500)
-        Vehicle.history.bulk_history_create(vehicles, default_user=actor, default_change_reason="登记车辆")
+        plain.insert(Vehicle.history.model, plain.history_rows(vehicles, user_id=actor.pk, reason="登记车辆"))
         file_types = run.caches.setdefault("file_types", {})
         if "per_vehicle" not in file_types:
-            file_types["per_vehicle"] = list(FileType.objects.filter(per_vehicle=True))
-        ArchiveFile.objects.bulk_create(
-            [
-                ArchiveFile(customer_id=vh.customer_id, vehicle=vh, file_type=ft)
+            file_types["per_vehicle"] = list(
+                FileType.objects.filter(per_vehicle=True).values_list("pk", flat=True)
+            )
+        plain.insert(
+            ArchiveFile,
+            (
+                {"customer_id": vh.customer_id, "vehicle_id": vh.pk, "file_type_id": ft}
                 for vh in vehicles
                 for ft in file_types["per_vehicle"]
-            ],
-            batch_size=1000,
+            ),
         )
-        records += [
-            Record(
-                customer_id=vh.customer_id,
-                vehicle=vh,
-                kind=RecordKind.CHANGE,
-                title=f"登记车辆 {vh.plate or vh.vin}",
-                body=vh.model,
-                occurred_on=today,
-                created_by=actor,
+        change = {"kind": RecordKind.CHANGE.value, "occurred_on": today, "created_by_id": actor.pk}
+        plain.insert(
+            Record,
+            [
+                *(
+                    {"customer_id": c.pk, "title": "建立档案", "body": f"档号 {c.archive_no}", **change}
+                    for c in customers
+                ),
+                *(
+                    {
+                        "customer_id": vh.customer_id,
+                        "vehicle_id": vh.pk,
+                        "title": f"登记车辆 {vh.plate or vh.vin}",
+                        "body": vh.model,
+                        **change,
+                    }
+                    for vh in vehicles
+                ),
+            ],
+        )
+        self._write_index(customers, vehicles)
+
+    def _write_index(self, customers: list[Customer], vehicles: list[Vehicle]) -> None:
+        """New customers' entries made from what was just written; customers that existed before
+        (a new vehicle of theirs) recomputed from the database."""
+        new_ids = {c.pk for c in customers}
+        cars: dict[int, list[Vehicle]] = {}
+        for vh in vehicles:
+            cars.setdefault(vh.customer_id, []).append(vh)
+        entries = []
+        for c in customers:
+            # vehicles in their model order, as the index's own loaders see them
+            mine = sorted(cars.get(c.pk, ()), key=_vehicle_order)
+            entries.append(
+                entry_from_values(
+                    c.pk,
+                    c.owner_id,
+                    name=c.name,
+                    phone_norm=c.phone_norm,
+                    phone2_norm=c.phone2_norm,
+                    id_number=c.id_number,
+                    uscc=c.uscc,
+                    archive_no=c.archive_no,
+                    address=c.address,
+                    vehicles=[(vh.vin, vh.plate) for vh in mine],
+                    contact_phones=(),
+                )
             )
-            for vh in vehicles
-        ]
-        Record.objects.bulk_create(records, batch_size=1000)
-        index_customers([c.pk for c in customers] + [vh.customer_id for vh in vehicles])
+        index_new_customers(entries)
+        index_customers({cid for cid in cars if cid not in new_ids})
 
     def _write_tags(self, new: list[NewCustomer]) -> None:
         names = {t for nc in new for t in nc.tags}
@@ -329,8 +369,17 @@ class Plan:
             return
         # not cached across flushes: a dry run rolls back the tags it created
         cache = {name: Tag.objects.get_or_create(name=name)[0] for name in sorted(names)}
-        through = Customer.tags.through
-        through.objects.bulk_create(
-            [through(customer_id=nc.obj.pk, tag_id=cache[t].pk) for nc in new for t in nc.tags],
-            batch_size=1000,
+        plain.insert(
+            Customer.tags.through,
+            ({"customer_id": nc.obj.pk, "tag_id": cache[t].pk} for nc in new for t in nc.tags),
         )
+
+
+def _vehicle_order(vh: Vehicle) -> tuple[int, int, int]:
+    """Vehicle's Meta.ordering, ["-delivery_date", "-id"]: newest delivery first; an undated one
+    last on SQLite (NULL sorts lowest) and first on PostgreSQL (NULL sorts highest)."""
+    from django.db import connection
+
+    d = vh.delivery_date
+    undated = (1 if connection.vendor == "sqlite" else -1) if d is None else 0
+    return (undated, -d.toordinal() if d else 0, -(vh.pk or 0))

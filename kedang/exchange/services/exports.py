@@ -146,3 +146,33 @@ def customer_form_pdf(*, actor: User, customer_id: int) -> tuple[Customer, bytes
         user=actor, what="customer_basic_form", file_format="pdf", rows=1, customer=customer
     )
     return customer, content
+
+
+def call_form_pdf(*, actor: User, call_id: int) -> tuple[Any, bytes]:
+    """《跟踪服务电话记录表》 of one call on a visible customer (404 otherwise), as PDF; logged."""
+    from django.http import Http404
+
+    from kedang.customers.selectors import get_customer_for_user
+    from kedang.followups.models import Call
+
+    from ..models import ExportLog
+    from ..pdf_call import call_record_form
+
+    call = (
+        Call.objects.select_related("task__rule", "task__vehicle", "task__event", "called_by", "customer")
+        .filter(pk=call_id)
+        .first()
+    )
+    if call is None:
+        raise Http404("通话记录不存在")
+    customer = get_customer_for_user(actor, call.customer_id)
+    content = call_record_form(call, printed_by=str(actor))
+    ExportLog.objects.create(
+        user=actor,
+        what="call_record_form",
+        file_format="pdf",
+        rows=1,
+        customer=customer,
+        filters={"call": call.pk},
+    )
+    return call, content

@@ -18,6 +18,7 @@ from kedang.agenda.models import ServiceEvent
 from kedang.customers.models import ArchiveFile, Customer
 from kedang.exchange import services
 from kedang.exchange.models import ImportJob
+from kedang.search.models import SearchDoc
 
 from .conftest import IDS, USCCS, VINS
 from .test_import import BAD, GOOD, HEADERS, row
@@ -60,6 +61,9 @@ def everything() -> dict[str, Any]:
             for c, vin, ft in ArchiveFile.objects.values_list(
                 "customer_id", "vehicle__vin", "file_type__code"
             )
+        ),
+        "search_text": sorted(
+            (archive[c], t) for c, t in SearchDoc.objects.values_list("customer_id", "text")
         ),
         "events": sorted(
             (archive[c], k, str(d))
