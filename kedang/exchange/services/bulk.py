@@ -44,6 +44,7 @@ from kedang.customers.services.customers import _clean_customer
 from kedang.customers.services.vehicles import _clean_vehicle
 from kedang.search.index import entry_from_values, index_customers, index_new_customers
 
+from ..models import ImportJob
 from . import plain
 from .matching import Index, RowRejected, match_customer
 from .row_import import (
@@ -287,9 +288,15 @@ class Plan:
     def _write(self) -> None:
         run, actor = self.run, self.run.actor
         today = timezone.localdate()
+        # a write first: on SQLite it takes the database's write lock that reserve_ids relies on
+        ImportJob.objects.filter(pk=run.job.pk).update(done_rows=F("done_rows"))
         self.numbers.write()
         new = list(self.customers.values())
-        customers = Customer.objects.bulk_create([nc.obj for nc in new], batch_size=500)
+        customers = [nc.obj for nc in new]
+        now = timezone.now()
+        for c, pk in zip(customers, plain.reserve_ids(Customer, len(customers)), strict=True):
+            c.pk, c.created_at, c.updated_at = pk, now, now
+        plain.insert(Customer, (plain.values_of(c) for c in customers), with_pk=True)
         plain.insert(Customer.history.model, plain.history_rows(customers, user_id=actor.pk, reason="建档"))
         self._write_tags(new)
         ids = {tmp: nc.obj.pk for tmp, nc in self.customers.items()}
@@ -297,7 +304,9 @@ class Plan:
         for nv in self.vehicles:
             nv.obj.customer_id = ids.get(nv.customer, nv.customer)
             vehicles.append(nv.obj)
-        Vehicle.objects.bulk_create(vehicles, batch_size=500)
+        for vh, pk in zip(vehicles, plain.reserve_ids(Vehicle, len(vehicles)), strict=True):
+            vh.pk, vh.created_at, vh.updated_at = pk, now, now
+        plain.insert(Vehicle, (plain.values_of(vh) for vh in vehicles), with_pk=True)
         plain.insert(Vehicle.history.model, plain.history_rows(vehicles, user_id=actor.pk, reason="登记车辆"))
         file_types = run.caches.setdefault("file_types", {})
         if "per_vehicle" not in file_types:

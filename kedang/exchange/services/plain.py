@@ -41,9 +41,9 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return prepare
 
 
-def insert(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> int:
-    """Insert the rows; returns how many."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+def insert(model: type[models.Model], rows: Iterable[dict[str, Any]], *, with_pk: bool = False) -> int:
+    """Insert the rows (with their own primary keys if `with_pk`, see `reserve_ids`); returns how many."""
+    fields = [f for f in model._meta.concrete_fields if with_pk or not isinstance(f, models.AutoField)]
     now = timezone.now()
     defaults = {
         f.attname: now
@@ -92,3 +92,35 @@ def history_rows(objs: Iterable[models.Model], *, user_id: int, reason: str) -> 
         }
         for obj in objs
     ]
+
+
+def reserve_ids(model: type[models.Model], n: int) -> list[int]:
+    """`n` fresh primary keys for rows inserted by `insert(..., with_pk=True)`.
+
+    PostgreSQL: taken from the column's sequence, safe under concurrency. SQLite: the next ids after the
+    highest ever used (AUTOINCREMENT keeps it in sqlite_sequence); the caller must already have written
+    in this transaction, so that SQLite's write lock keeps any other writer out until it commits."""
+    if n <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, n],
+            )
+            return [int(r[0]) for r in cur.fetchall()]
+        qn = connection.ops.quote_name
+        cur.execute(f"SELECT COALESCE(MAX({qn(column)}), 0) FROM {qn(table)}")
+        highest = int(cur.fetchone()[0])
+        cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cur.fetchone()
+        if row is not None:
+            highest = max(highest, int(row[0]))
+    return list(range(highest + 1, highest + 1 + n))
+
+
+def values_of(obj: models.Model) -> dict[str, Any]:
+    """A model instance as the row `insert` takes."""
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
