@@ -15,6 +15,7 @@ plate, phone + name) and are not created twice.
 """
 
 from .exports import call_form_pdf, customer_form_pdf, export_customers
+from .exports_tasks import export_tasks
 from .jobs import (
     import_job_create,
     import_job_run,
@@ -33,6 +34,7 @@ __all__ = [
     "customer_form_pdf",
     "error_workbook",
     "export_customers",
+    "export_tasks",
     "import_job_create",
     "import_job_run",
     "import_job_set_mapping",
