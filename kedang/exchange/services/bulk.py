@@ -59,6 +59,9 @@ from .row_import import (
 from .rows import Row
 
 
+_NO_VEHICLE = Vehicle()  # read only: the earlier values of a vehicle that does not exist yet
+
+
 class NotPlanned(Exception):
     """The row needs the per-row path."""
 
@@ -239,7 +242,7 @@ class Plan:
             errors["vin"] = exc.error_list
         try:
             # an unsaved instance stands for "no earlier values" and keeps the VIN out of its checks
-            clean = _clean_vehicle(data, instance=Vehicle())
+            clean = _clean_vehicle(data, instance=_NO_VEHICLE)
         except ValidationError as exc:
             errors.update(exc.error_dict)
         if errors:
