@@ -114,3 +114,12 @@ def test_the_call_and_task_views_link_the_form(login: Callable[[str], Client], c
     assert url in html
     tab = client.get(reverse("customer_followups", args=[call.customer_id])).content.decode()
     assert url in tab
+
+
+def test_the_form_links_are_english(login: Callable[[str], Client], call: Call) -> None:
+    client = login("cs_agent")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("call_record", args=[call.task_id])).content.decode()
+    assert "Record form" in html and "记录表" not in html
+    tab = client.get(reverse("customer_followups", args=[call.customer_id])).content.decode()
+    assert 'title="Follow-up call record form"' in tab
