@@ -58,7 +58,6 @@ from .row_import import (
 )
 from .rows import Row
 
-
 _NO_VEHICLE = Vehicle()  # read only: the earlier values of a vehicle that does not exist yet
 
 
