@@ -28,13 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB and the last lines of stdout of a subprocess."""
+    """Wall seconds, peak RSS in MB and the last lines of stdout of a subprocess (its CPU seconds are
+    printed too: on a machine shared with others the wall time says more about them)."""
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
     assert proc.stdout is not None
     out = proc.stdout.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - started
+    print(
+        f"  (CPU {usage.ru_utime + usage.ru_stime:.1f} s of {seconds:.1f} s wall; load average {os.getloadavg()[0]:.1f})"
+    )
     if status != 0:
         print(out[-3000:])
         raise SystemExit(f"failed: {shlex.join(cmd)}")
