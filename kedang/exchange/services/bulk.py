@@ -126,7 +126,9 @@ class Plan:
         self.index = index
         self.rows: list[Planned] = []
         self.customers: dict[int, NewCustomer] = {}  # temporary id → planned customer
+        self.tmp_ids: dict[int, int] = {}  # id() of a planned customer → its temporary id
         self.vehicles: list[NewVehicle] = []
+        self.vehicle_owners: dict[int, int] = {}  # id() of a planned vehicle → its customer's id
         self.numbers = Numbers()
         self.next_tmp = -1
 
@@ -153,7 +155,7 @@ class Plan:
     def _id_of(self, customer: Customer) -> int:
         if customer.pk is not None:
             return int(customer.pk)
-        return next(tmp for tmp, nc in self.customers.items() if nc.obj is customer)
+        return self.tmp_ids[id(customer)]
 
     def _customer_changes(self, cid: int, customer: Customer, data: dict[str, Any]) -> bool:
         if cid > 0:
@@ -213,6 +215,7 @@ class Plan:
         tmp = self.next_tmp
         self.next_tmp -= 1
         self.customers[tmp] = NewCustomer(customer, tags)
+        self.tmp_ids[id(customer)] = tmp
         index = self.index
         index.customers[tmp] = customer
         index.visible.add(tmp)
@@ -252,6 +255,7 @@ class Plan:
 
     def _add_vehicle(self, vehicle: Vehicle, cid: int) -> None:
         self.vehicles.append(NewVehicle(vehicle, cid))
+        self.vehicle_owners[id(vehicle)] = cid
         self.index.vehicles[vehicle.vin] = vehicle
         self.index.taken_vins.add(vehicle.vin)
         self.index.add("vin", vehicle.vin, cid)
@@ -272,7 +276,7 @@ class Plan:
         return Outcome.UPDATED
 
     def _planned_owner(self, vehicle: Vehicle) -> int:
-        return next(nv.customer for nv in self.vehicles if nv.obj is vehicle)
+        return self.vehicle_owners[id(vehicle)]
 
     # -------------------------------------------------------------- writing
 
@@ -284,6 +288,7 @@ class Plan:
             with transaction.atomic():
                 self._write()
         self.rows, self.customers, self.vehicles = [], {}, []
+        self.tmp_ids, self.vehicle_owners = {}, {}
         self.numbers = Numbers()
         return planned
 

@@ -44,8 +44,7 @@ def import_job_create(
             {"kind": ValidationError("目前只能导入客户（kind=customers）", code="invalid_choice")}
         )
     info = reading.sniff(path)
-    header_row, headers = reading.read_header(path, info)
-    total = reading.count_rows(path, info, header_row)
+    header_row, headers, total = reading.header_and_count(path, info)
     if total == 0:
         raise reading.refuse("文件中只有表头，没有数据行", "file_empty")
     mapping = guess_mapping(headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -22,8 +23,13 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value  # psycopg would write an Enum's name
 
 
+def _is_plain(field: models.Field[Any, Any]) -> bool:
+    """Written as it is: text and integers (an Enum member of a choice field made plain)."""
+    return isinstance(field, _PLAIN) and not isinstance(field, models.JSONField)
+
+
 def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
-    if isinstance(field, _PLAIN) and not isinstance(field, models.JSONField):
+    if _is_plain(field):
         return _plain
     if isinstance(field, models.JSONField):
         return lambda value: field.get_db_prep_save(value, connection)
@@ -51,21 +57,31 @@ def insert(model: type[models.Model], rows: Iterable[dict[str, Any]], *, with_pk
         else f.get_default()
         for f in fields
     }
-    prepare = [(f.attname, _preparer(f)) for f in fields]
-    values = [tuple(p(row.get(name, defaults[name])) for name, p in prepare) for row in rows]
+    names = [f.attname for f in fields]
+    pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    special = [(i, _preparer(f)) for i, f in enumerate(fields) if not _is_plain(f)]
+    plain_enum = [i for i, f in enumerate(fields) if _is_plain(f) and getattr(f, "choices", None)]
+    values: list[list[Any]] = []
+    for row in rows:
+        cells = list(pick({**defaults, **row}))
+        for i, prepare in special:
+            cells[i] = prepare(cells[i])
+        for i in plain_enum:
+            cells[i] = _plain(cells[i])
+        values.append(cells)
     if not values:
         return 0
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    names = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(f.column) for f in fields)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
+            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for cells in values:
+                    copy.write_row(cells)
         else:
             marks = ", ".join("%s" for _ in fields)
-            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+            cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
     return len(values)
 
 
