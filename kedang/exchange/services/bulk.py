@@ -17,7 +17,7 @@ to its savepoint and the caller replays its rows one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,6 +58,7 @@ from .row_import import (
 )
 from .rows import Row
 
+M = TypeVar("M", Customer, Vehicle)
 _NO_VEHICLE = Vehicle()  # read only: the earlier values of a vehicle that does not exist yet
 
 
@@ -209,9 +210,19 @@ class Plan:
         vehicle = self._clean_new_vehicle(row) if row.vehicle else None
         if vehicle is not None and not self._visible_owner(clean["owner"]):
             raise NotPlanned
-        customer = Customer(**clean, created_by=run.actor, archive_no=self.numbers.take(kind))
-        customer.phone_norm = v.normalize_phone(customer.phone) if customer.phone else ""
-        customer.phone2_norm = v.normalize_phone(customer.phone2) if customer.phone2 else ""
+        owner = clean.pop("owner")
+        customer = _new(
+            Customer,
+            {
+                **clean,
+                "owner_id": owner.pk,
+                "created_by_id": run.actor.pk,
+                "archive_no": self.numbers.take(kind),
+                "phone_norm": v.normalize_phone(clean["phone"]) if clean.get("phone") else "",
+                "phone2_norm": v.normalize_phone(clean["phone2"]) if clean.get("phone2") else "",
+            },
+        )
+        customer.owner = owner
         tmp = self.next_tmp
         self.next_tmp -= 1
         self.customers[tmp] = NewCustomer(customer, tags)
@@ -237,21 +248,13 @@ class Plan:
         vin = data.pop("vin", None)
         if not vin or vin in self.index.taken_vins:
             raise NotPlanned  # the per-row path finds the vehicle by its plate, or says why not
-        errors: dict[str, list[ValidationError]] = {}
-        try:
-            vin = v.validate_vin(str(vin))
-        except ValidationError as exc:
-            errors["vin"] = exc.error_list
+        # the VIN is already validated and normalised: the column parses with validators.validate_vin
         try:
             # an unsaved instance stands for "no earlier values" and keeps the VIN out of its checks
             clean = _clean_vehicle(data, instance=_NO_VEHICLE)
         except ValidationError as exc:
-            errors.update(exc.error_dict)
-        if errors:
-            raise RowRejected(_service_errors(ValidationError(errors), "vehicle", self.run.columns))
-        if vin in self.index.taken_vins:
-            raise NotPlanned
-        return Vehicle(vin=vin, **clean)
+            raise RowRejected(_service_errors(exc, "vehicle", self.run.columns)) from None
+        return _new(Vehicle, {**clean, "vin": vin})
 
     def _add_vehicle(self, vehicle: Vehicle, cid: int) -> None:
         self.vehicles.append(NewVehicle(vehicle, cid))
@@ -399,3 +402,17 @@ def _vehicle_order(vh: Vehicle) -> tuple[int, int, int]:
     d = vh.delivery_date
     undated = (1 if connection.vendor == "sqlite" else -1) if d is None else 0
     return (undated, -d.toordinal() if d else 0, -(vh.pk or 0))
+
+
+_DEFAULTS: dict[type, list[tuple[str, Any]]] = {}
+
+
+def _new(model: type[M], values: dict[str, Any]) -> M:
+    """An unsaved instance from field values (attribute names), built the way Django builds the rows
+    it reads — positionally, without keyword-argument checks — which is several times faster."""
+    if model not in _DEFAULTS:
+        fields = model._meta.concrete_fields
+        unknown = [f for f in fields if f.has_default() and callable(f.default)]
+        assert not unknown, f"{model.__name__}: a default to compute per instance"
+        _DEFAULTS[model] = [(f.attname, f.get_default()) for f in fields]
+    return model(*[values.get(name, default) for name, default in _DEFAULTS[model]])
