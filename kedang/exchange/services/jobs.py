@@ -22,6 +22,7 @@ from kedang.accounts.selectors import can_write
 from .. import reading
 from ..mapping import FIELDS_BY_CODE, guess_mapping
 from ..models import ImportJob, ImportRejection, ImportStatus
+from . import sqlite_tuning
 from .batch import BatchResult, DryRunRollback, process
 from .row_import import Outcome, Run
 from .rows import BATCH_SIZE, Columns
@@ -214,16 +215,8 @@ def import_job_step(
     rows = _rows_after(job)
     done = job.done_rows
     try:
-        while until is None or time.monotonic() < until:
-            batch = list(islice(rows, batch_size))
-            if not batch:
-                break
-            # rows are numbered; blank rows after the last data row are not counted in total_rows
-            result = run_batch(run, batch, done)
-            done += result.rows
-            job.refresh_from_db()
-            if progress is not None:
-                progress(job)
+        with sqlite_tuning.bulk_settings():
+            _run_batches(run, rows, done, batch_size, progress, until)
     except JobBusy:
         job.refresh_from_db()
         return job
@@ -242,6 +235,27 @@ def import_job_step(
     if job.done_rows >= job.total_rows:
         _finish(job)
     return job
+
+
+def _run_batches(
+    run: Run,
+    rows: Iterator[tuple[int, list[Any]]],
+    done: int,
+    batch_size: int,
+    progress: Callable[[ImportJob], None] | None,
+    until: float | None,
+) -> None:
+    job = run.job
+    while until is None or time.monotonic() < until:
+        batch = list(islice(rows, batch_size))
+        if not batch:
+            break
+        # rows are numbered; blank rows after the last data row are not counted in total_rows
+        result = run_batch(run, batch, done)
+        done += result.rows
+        job.refresh_from_db()
+        if progress is not None:
+            progress(job)
 
 
 def _finish(job: ImportJob) -> None:
