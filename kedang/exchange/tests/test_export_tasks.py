@@ -80,3 +80,13 @@ def test_task_export_keeps_filters_visibility_and_masking(
 def test_the_task_page_links_the_export_with_its_filters(login: Callable[[str], Client], tasks: None) -> None:
     html = login("general_manager").get(reverse("task_list") + "?rule=3DC").content.decode()
     assert reverse("tasks_export") + "?rule=3DC&amp;status=open&amp;format=xlsx" in html
+
+
+def test_the_follow_up_report_export_is_logged(
+    login: Callable[[str], Client], users: dict[str, User]
+) -> None:
+    r = login("cs_manager").get(reverse("followup_reports_export") + "?kind=weekly_3dc&day=2026-03-04")
+    assert r.status_code == 200
+    log = ExportLog.objects.get()
+    assert (log.user, log.what, log.file_format) == (users["cs_manager"], "followup_report", "xlsx")
+    assert log.filters == {"kind": "weekly_3dc", "day": "2026-03-04"}
