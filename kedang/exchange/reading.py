@@ -166,9 +166,46 @@ def is_blank(value: Cell) -> bool:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
+    """The first sheet's rows: read by calamine (Rust, a whole sheet in a second) when the sheet's
+    grid is of a reasonable size, else streamed by openpyxl (slow, but its memory does not grow)."""
+    rows, columns = _xlsx_prescan(path)
+    if rows * columns <= CALAMINE_MAX_CELLS:
+        yield from _calamine_rows(path)
+    else:
+        yield from _openpyxl_rows(path)
+
+
+CALAMINE_MAX_CELLS = 8_000_000  # cells of the sheet's grid (rows × columns) read at once
+
+
+def _calamine_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        grid = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        wb.close()
+    except Exception as exc:  # calamine raises its own kinds for a broken workbook
+        raise refuse(f"无法读取 Excel 文件：{exc.__class__.__name__}", "file_corrupt") from None
+    for number, row in enumerate(grid, start=1):
+        yield number, _trim([x if type(x) is str and x else _as_openpyxl(x) for x in row])
+
+
+def _as_openpyxl(value: Cell) -> Cell:
+    """A calamine value as openpyxl gives it, so that both readers import alike: None for an empty
+    cell, an int for an integral number, a datetime for a date."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _openpyxl_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
     from openpyxl import load_workbook
 
-    _xlsx_prescan(path)
     fh = path.open("rb")  # a file object: openpyxl would judge a path by its name
     try:
         try:
@@ -189,6 +226,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
+_WIDE_COLUMN = re.compile(rb"<c r=\"([A-Z]{2,3})\d+\"")
 _FIRST_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
 
 
@@ -210,27 +248,47 @@ def _first_sheet_member(zf: zipfile.ZipFile) -> str | None:
     return name if name.startswith("xl/") else f"xl/{name}"
 
 
-def _xlsx_prescan(path: Path) -> None:
-    """Count the first sheet's rows in its raw XML, in chunks, before openpyxl builds anything: a sheet
-    of a million (empty) rows is refused in a second with a few MB of memory."""
+def _xlsx_prescan(path: Path) -> tuple[int, int]:
+    """Count the first sheet's rows in its raw XML, in chunks, before a reader builds anything: a sheet
+    of a million (empty) rows is refused in a second with a few MB of memory. Returns the size of the
+    sheet's grid, (rows, columns) — columns as the total of cells when some cell has no reference."""
     limit = max_rows()
     with zipfile.ZipFile(path) as zf:
         member = _first_sheet_member(zf)
         if member is None or member not in zf.namelist():
-            return
+            return limit, MAX_COLUMNS * 1000  # unknown: read by the streaming reader
         count, highest, tail = 0, 0, b""
+        cells, referenced, letters = 0, 0, set()
         with zf.open(member) as fh:
             for chunk in chain(iter(lambda: fh.read(1024 * 1024), b""), [b"<"]):
                 data = tail + chunk
                 cut = data.rfind(b"<")  # the last tag may be cut in two: it is read with the next chunk
-                count += len(_ROW_TAG.findall(data, 0, cut))
-                highest = max([highest, *(int(n) for n in _ROW_NUMBER.findall(data, 0, cut))])
+                body = data[:cut]
+                count += len(_ROW_TAG.findall(body))
+                numbers = _ROW_NUMBER.findall(body)
+                if numbers:
+                    highest = max(highest, max(map(int, numbers)))
+                # cells, and those that name their column first (as Excel, LibreOffice and openpyxl
+                # write them); only columns past Z are collected, the rest cannot widen the grid much
+                cells += body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
+                cells += body.count(b":c ") + body.count(b":c>")  # <x:c …>: counted, never referenced
+                referenced += body.count(b'<c r="')
+                letters.update(_WIDE_COLUMN.findall(body))
                 tail = data[cut:]
                 if max(count, highest) > limit:
                     raise refuse(
                         f"文件超过 {limit:,} 行（空行也计算在内），请删除多余的空行或拆分后再导入",
                         "too_many_rows",
                     )
+    columns = max((column_index_from_letters(x.decode()) for x in letters), default=26)
+    return max(count, highest), (columns if cells and referenced >= cells else max(cells, columns))
+
+
+def column_index_from_letters(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def _csv_rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[Cell]]]:
@@ -247,26 +305,46 @@ def _csv_rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[Cell]]]:
 def read_header(path: Path, info: FileInfo) -> tuple[int, list[str]]:
     """The header row: among the first rows, the one whose cells name the most known fields (a title
     row above the headers is common); the first non-empty row when none does."""
-    from .mapping import guess_mapping
-
-    best: tuple[int, int, list[str]] | None = None
-    first: tuple[int, list[str]] | None = None
+    first = []
     for number, values in iter_rows(path, info):
         if number > HEADER_SCAN_ROWS:
             break
+        first.append((number, values))
+    return _header_of(first)
+
+
+def _header_of(first: list[tuple[int, list[Cell]]]) -> tuple[int, list[str]]:
+    from .mapping import guess_mapping
+
+    best: tuple[int, int, list[str]] | None = None
+    found: tuple[int, list[str]] | None = None
+    for number, values in first:
         if all(is_blank(v) for v in values):
             continue
         cells = [cell_text(v) for v in values]
-        if first is None:
-            first = (number, cells)
+        if found is None:
+            found = (number, cells)
         score = len(guess_mapping(cells))
         if score >= 2 and (best is None or score > best[1]):
             best = (number, score, cells)
     if best is not None:
         return best[0], best[2]
-    if first is None:
+    if found is None:
         raise refuse("文件中没有任何数据", "file_empty")
-    return first
+    return found
+
+
+def header_and_count(path: Path, info: FileInfo) -> tuple[int, list[str], int]:
+    """`read_header` and `count_rows` in one reading of the file: (header row, headers, data rows)."""
+    first: list[tuple[int, list[Cell]]] = []
+    last_filled = 0
+    for number, values in iter_rows(path, info):
+        if number <= HEADER_SCAN_ROWS:
+            first.append((number, values))
+        if not all(is_blank(v) for v in values):
+            last_filled = number
+    header_row, headers = _header_of(first)
+    return header_row, headers, max(last_filled, header_row) - header_row
 
 
 def cell_text(value: Cell) -> str:
@@ -282,15 +360,6 @@ def cell_text(value: Cell) -> str:
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     return str(value).strip()
-
-
-def count_rows(path: Path, info: FileInfo, header_row: int) -> int:
-    """Data rows after the header (trailing empty rows not counted); refuses too many rows."""
-    last = header_row
-    for number, values in iter_rows(path, info):
-        if number > header_row and not all(is_blank(v) for v in values):
-            last = number
-    return last - header_row
 
 
 def save_upload(chunks: Iterator[bytes], dest: Path) -> tuple[str, int]:

@@ -226,6 +226,19 @@ def customers_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def tasks_export(request: HttpRequest) -> HttpResponse:
+    """The follow-up task list with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
+    file_format = request.GET.get("format", "xlsx")
+    if file_format not in ("xlsx", "csv"):
+        file_format = "xlsx"
+    out = io.BytesIO()
+    services.export_tasks(actor=_user(request), filters=request.GET.dict(), file_format=file_format, out=out)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
+    return _download(out.getvalue(), f"回访任务-{stamp}.{file_format}", content_type)
+
+
+@login_required
 def customer_form(request: HttpRequest, customer_id: int) -> HttpResponse:
     """《客户档案基本资料表》 as PDF, shown in the browser for printing."""
     customer, content = services.customer_form_pdf(actor=_user(request), customer_id=customer_id)
@@ -233,4 +246,14 @@ def customer_form(request: HttpRequest, customer_id: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f"inline; filename*=UTF-8''{quote(f'客户档案基本资料表-{customer.archive_no}.pdf')}"
     )
+    return response
+
+
+@login_required
+def call_form(request: HttpRequest, call_id: int) -> HttpResponse:
+    """《跟踪服务电话记录表》 of one call as PDF, shown in the browser for printing."""
+    call, content = services.call_form_pdf(actor=_user(request), call_id=call_id)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"跟踪服务电话记录表-{call.customer.archive_no}-{call.task_id}-{call.attempt}.pdf"
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
     return response

@@ -196,6 +196,15 @@ def reports_export(request: HttpRequest) -> HttpResponse:
     if args["agent_id"]:
         filters.append(str(User.objects.filter(pk=args["agent_id"]).first() or ""))
     data = report_workbook(report, filters=" · ".join(f for f in filters if f))
+    from kedang.exchange.models import ExportLog  # exports are logged (R-I2)
+
+    ExportLog.objects.create(
+        user=user,
+        what="followup_report",
+        file_format="xlsx",
+        filters={k: str(v) for k, v in args.items() if v},
+        rows=len(report.by_agent) + len(report.by_department) + len(report.items),
+    )
     name = f"{report.title}_{report.start:%Y-%m-%d}.xlsx"
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

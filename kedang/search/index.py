@@ -360,3 +360,10 @@ def _optimize() -> None:
         elif connection.vendor == "postgresql":
             cur.execute("ANALYZE search_searchkey")
             cur.execute("ANALYZE search_searchdoc")
+
+
+def index_new_customers(entries: list[Entry]) -> None:
+    """Index customers that have no entries yet — a bulk import's new customers, whose entries it made
+    with `entry_from_values` from the values it has just written — set-based, like the rebuild."""
+    if entries:
+        _write_plain(entries)

@@ -125,6 +125,8 @@ ROUTES: dict[str, Any] = {
     "care_register": OPEN,
     "care_contact": {"customer_id": "customer"},
     "care_calendar": OPEN,
+    "tasks_export": OPEN,
+    "call_form_pdf": {"call_id": "call"},
     "care_ical": PUBLIC,  # a private token in the URL instead of a login; a wrong token is 404 (care tests)
 }
 
@@ -191,6 +193,7 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
     from kedang.care.models import CareEvent, Invitation, Message
     from kedang.complaints.services import compensation_request, complaint_create
     from kedang.exchange.models import ImportJob
+    from kedang.followups.models import Call
     from kedang.governance.models import AccessRequest, ChangeRequest, RecycleBinEntry
     from kedang.privacy.services import consent_grant
 
@@ -224,6 +227,9 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
     task = Task.objects.create(
         rule=rule, customer=customer, anchor_date=today, due_date=today, next_attempt_on=today, assignee=am2
     )
+    call = Call.objects.create(
+        task=task, customer=customer, attempt=1, outcome="reached", called_by=am2, called_on=today
+    )
     return {
         "customer": customer.pk,
         "vehicle": vehicle.pk,
@@ -241,6 +247,7 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
         ).pk,
         "bin_entry": RecycleBinEntry.objects.get(object_id=gone.pk).pk,
         "complaint": complaint.pk,
+        "call": call.pk,
         "care_event": event.pk,
         "invitation": invitation.pk,
         "message": message.pk,
