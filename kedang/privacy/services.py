@@ -44,7 +44,8 @@ def unmask(*, actor: User, customer_id: int, field: str, reason: str) -> str:
         raise PermissionDenied("当前角色不能查看完整信息")
     reason = _required_reason(reason)
     value: str = getattr(customer, field)
-    log_access(actor, AccessAction.UNMASK, customer=customer, what=f"{field}：{reason}")
+    label = getattr(Customer._meta.get_field(field), "verbose_name", field)
+    log_access(actor, AccessAction.UNMASK, customer=customer, what=f"{label}：{reason}")
     return value
 
 

@@ -17,7 +17,7 @@ from kedang.accounts.models import User
 from kedang.customers.selectors import get_customer_for_user
 from kedang.web.fields import ChineseDateField
 
-from . import services
+from . import masking, services
 from .models import AccessAction, ConsentChannel, ConsentPurpose
 from .selectors import access_log_search, may_read_access_log
 
@@ -86,12 +86,23 @@ def unmask(request: HttpRequest, customer_id: int) -> HttpResponse:
             actor=_user(request), customer_id=customer_id, field=field, reason=request.POST.get("reason", "")
         )
     except ValidationError as exc:
+        if field not in masking.CUSTOMER_FIELDS:
+            return HttpResponse("；".join(exc.messages), status=422)
+        customer = get_customer_for_user(_user(request), customer_id)
         return render(
             request,
-            "privacy/_unmask_form.html",
-            {"customer_id": customer_id, "field": field, "error": "；".join(exc.messages)},
+            "privacy/_shown_value.html",
+            {
+                "value": masking.shown(
+                    request.user, masking.CUSTOMER_FIELDS[field], getattr(customer, field)
+                ),
+                "show": True,
+                "customer_id": customer_id,
+                "field": field,
+                "error": "；".join(exc.messages),
+            },
         )
-    return HttpResponse(f'<span class="kd-mono text-danger" title="已记录">{_escape(value)}</span>')
+    return HttpResponse(f'<span class="kd-unmask text-danger" title="已记入访问日志">{_escape(value)}</span>')
 
 
 def _escape(value: str) -> str:

@@ -1,4 +1,4 @@
-"""{% privacy_tab %} (the archive page's consent and privacy tab) and {% unmask_button %}."""
+"""{% privacy_tab %} (the archive page's consent and privacy tab) and {% shown_value %}."""
 
 from __future__ import annotations
 
@@ -32,10 +32,18 @@ def privacy_tab(context: Any) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("privacy/_unmask_button.html", takes_context=True)
-def unmask_button(context: Any, customer: Customer, field: str) -> dict[str, Any]:
-    """A "show" button beside a masked value, for roles that may unmask it with a reason (R-G7)."""
+@register.inclusion_tag("privacy/_shown_value.html", takes_context=True)
+def shown_value(context: Any, customer: Customer, field: str) -> dict[str, Any]:
+    """A phone or ID number as the user's role may see it, with a "show" button beside a masked value for
+    roles that may unmask it with a reason (R-G7); the clear value then replaces the masked one."""
     user = context["user"]
     kind = masking.CUSTOMER_FIELDS[field]
-    show = bool(getattr(customer, field)) and not masking.sees(user, kind) and masking.may_unmask(user)
-    return {"show": show, "customer_id": customer.pk, "field": field, "csrf_token": context.get("csrf_token")}
+    value = getattr(customer, field)
+    show = bool(value) and not masking.sees(user, kind) and masking.may_unmask(user)
+    return {
+        "value": masking.shown(user, kind, value),
+        "show": show,
+        "customer_id": customer.pk,
+        "field": field,
+        "csrf_token": context.get("csrf_token"),
+    }
