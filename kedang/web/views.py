@@ -6,6 +6,7 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write
 from kedang.agenda.views import home_context
+from kedang.care.selectors import care_tasks
 from kedang.complaints.selectors import home_context as complaints_home
 from kedang.customers.models import Record
 from kedang.customers.selectors import customer_counts, visible_customers
@@ -15,7 +16,7 @@ from kedang.governance.selectors import awaiting_me
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """工作台 (R-H1): today's follow-up calls (agenda), recent customers and activity. Care, complaints and
-    approvals (governance) are here; care and complaints join as their modules land."""
+    approvals (governance) are here too."""
     user = request.user
     assert isinstance(user, User)
     visible = visible_customers(user)
@@ -31,5 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "awaiting": awaiting_me(user),
         **home_context(user, today),
         **complaints_home(user, today),
+        "care_due": care_tasks(user, due_to=today).count(),
     }
     return render(request, "web/home.html", context)

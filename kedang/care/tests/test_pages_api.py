@@ -283,3 +283,31 @@ def test_api_care_tasks(api: Call, make_customer: Callable[..., Any]) -> None:
     r = api(Role.ACCOUNT_MANAGER, "get", "/tasks?rule=BIRTHDAY")  # also in the agenda's own list (SPEC §14)
     assert r.json()["count"] == 1
     assert Task.objects.get().status == TaskStatus.OPEN
+
+
+def test_the_home_page_counts_care_tasks_due(
+    users: dict[str, Any], make_customer: Callable[..., Any], login: Callable[[str], Any]
+) -> None:
+    """工作台's 关怀提醒 card: the care tasks due by today on her list, linked to them (R-H1)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from kedang.agenda.models import Rule, Task
+
+    today = timezone.localdate()
+    customer = make_customer(name="寿星")
+    rule = Rule.objects.get(code="BIRTHDAY")
+    for due in (today, today + dt.timedelta(days=3)):
+        Task.objects.create(
+            rule=rule,
+            customer=customer,
+            anchor_date=due,
+            due_date=due,
+            next_attempt_on=due,
+            assignee=users["cs_agent"],
+        )
+    html = login("cs_agent").get(reverse("home")).content.decode()
+    card = html[
+        html.index(f'kd-stat d-block text-decoration-none text-body" href="{reverse("care_tasks")}"') :
+    ][:500]
+    assert ">1<" in card and "生日、节日、到期提醒待办" in card
