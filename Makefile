@@ -24,6 +24,7 @@ run: migrate
 	$(PY) manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || true
 	$(PY) manage.py seed_demo --if-empty --customers 300
 	$(PY) manage.py seed_demo_followups --if-empty
+	$(PY) manage.py seed_demo_complaints --if-empty
 	@echo ""
 	@echo "  客档 Kedang 已启动： http://$(HOST):$(PORT)   (demo password for every login above: Kedang@2026)"
 	@echo ""
