@@ -34,6 +34,7 @@ from .index import compact as compact_key
 from .models import KeyKind, SearchDoc, SearchKey
 
 PER_LOOKUP = 100
+FRAGMENT_MIN = 20  # fragment look-ups fetch the caller's limit, but at least this many
 DOC_OWNER_INDEX = "search_doc_owner_idx"  # SearchDoc.Meta.indexes
 MAX_CHAR = "\U0010ffff"  # key < prefix + MAX_CHAR: every key that starts with prefix
 CJK_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -185,15 +186,17 @@ def _scopes(user: User) -> tuple[_Scope, _Scope] | None:
     return keys, docs
 
 
-def _fragment_lookup(scope: _Scope, fragment: str) -> tuple[str, list[object]]:
+def _fragment_lookup(scope: _Scope, fragment: str, limit: int = PER_LOOKUP) -> tuple[str, list[object]]:
     """Customers whose name, address, phones or plates contain the fragment (3+ characters):
-    SQLite FTS5 (trigram), PostgreSQL pg_trgm. Stops at the first PER_LOOKUP rows found."""
+    SQLite FTS5 (trigram), PostgreSQL pg_trgm. Stops at the first `limit` rows found: fragments rank last,
+    so no more than the caller shows are needed — and a common fragment within a narrow scope (an account
+    manager's sixth) is found by scanning until that many of hers turn up, which costs in proportion."""
     qn = connection.ops.quote_name
     doc_id = f"{qn(SearchDoc._meta.db_table)}.{qn('customer_id')}"
     if connection.vendor == "sqlite":
         match = '"' + fragment.replace('"', '""') + '"'
         if not scope.where:  # every indexed customer is visible
-            sql = f"SELECT rowid AS cid, 'text' AS kind, '' AS k FROM search_fts WHERE text MATCH %s LIMIT {PER_LOOKUP}"
+            sql = f"SELECT rowid AS cid, 'text' AS kind, '' AS k FROM search_fts WHERE text MATCH %s LIMIT {limit}"
             return sql, [match]
         # FTS5 drives (CROSS JOIN keeps it the outer loop), so a common fragment stops early
         # instead of collecting every match first; each match's owner is read from the narrow
@@ -205,11 +208,11 @@ def _fragment_lookup(scope: _Scope, fragment: str) -> tuple[str, list[object]]:
             f"{doc_id} AS cid, 'text' AS kind, '' AS k",
             f"search_fts.text MATCH %s AND {doc_id} = search_fts.rowid",
             [match],
-            PER_LOOKUP,
+            limit,
         )
     like = "%" + connection.ops.prep_for_like_query(fragment.upper()) + "%"
     text = f"{qn(SearchDoc._meta.db_table)}.{qn('text')}"
-    return scope.select(f"{doc_id} AS cid, 'text' AS kind, '' AS k", f"{text} LIKE %s", [like], PER_LOOKUP)
+    return scope.select(f"{doc_id} AS cid, 'text' AS kind, '' AS k", f"{text} LIKE %s", [like], limit)
 
 
 def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
@@ -281,7 +284,7 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
     text_keys: dict[int, str] = {}  # lookup number → the fragment it looked for
     for fragment in fragments:
         text_keys[len(lookups)] = fragment
-        lookups.append(_fragment_lookup(docs, fragment))
+        lookups.append(_fragment_lookup(docs, fragment, min(PER_LOOKUP, max(limit, FRAGMENT_MIN))))
         tiers.append(lambda k: 2)
 
     union = " UNION ALL ".join(
