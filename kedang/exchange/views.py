@@ -238,6 +238,24 @@ def tasks_export(request: HttpRequest) -> HttpResponse:
     return _download(out.getvalue(), f"回访任务-{stamp}.{file_format}", content_type)
 
 
+def _list_export(request: HttpRequest, export: Any, stem: str) -> HttpResponse:
+    """A list export (R-I2): the page's querystring as filters, ?format=xlsx (default) or csv."""
+    file_format = request.GET.get("format", "xlsx")
+    if file_format not in ("xlsx", "csv"):
+        file_format = "xlsx"
+    out = io.BytesIO()
+    export(actor=_user(request), filters=request.GET.dict(), file_format=file_format, out=out)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
+    return _download(out.getvalue(), f"{stem}-{stamp}.{file_format}", content_type)
+
+
+@login_required
+def complaints_export(request: HttpRequest) -> HttpResponse:
+    """The complaint list with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_complaints, "投诉")
+
+
 @login_required
 def customer_form(request: HttpRequest, customer_id: int) -> HttpResponse:
     """《客户档案基本资料表》 as PDF, shown in the browser for printing."""

@@ -15,6 +15,7 @@ plate, phone + name) and are not created twice.
 """
 
 from .exports import call_form_pdf, customer_form_pdf, export_customers
+from .exports_complaints import export_complaints
 from .exports_tasks import export_tasks
 from .jobs import (
     import_job_create,
@@ -33,6 +34,7 @@ __all__ = [
     "call_form_pdf",
     "customer_form_pdf",
     "error_workbook",
+    "export_complaints",
     "export_customers",
     "export_tasks",
     "import_job_create",
