@@ -257,6 +257,12 @@ def complaints_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def outbox_export(request: HttpRequest) -> HttpResponse:
+    """The care outbox with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_outbox, "发件箱")
+
+
+@login_required
 def customer_form(request: HttpRequest, customer_id: int) -> HttpResponse:
     """《客户档案基本资料表》 as PDF, shown in the browser for printing."""
     customer, content = services.customer_form_pdf(actor=_user(request), customer_id=customer_id)

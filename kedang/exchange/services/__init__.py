@@ -16,6 +16,7 @@ plate, phone + name) and are not created twice.
 
 from .exports import call_form_pdf, customer_form_pdf, export_customers
 from .exports_complaints import export_complaints
+from .exports_outbox import export_outbox
 from .exports_tasks import export_tasks
 from .jobs import (
     import_job_create,
@@ -36,6 +37,7 @@ __all__ = [
     "error_workbook",
     "export_complaints",
     "export_customers",
+    "export_outbox",
     "export_tasks",
     "import_job_create",
     "import_job_run",

@@ -127,6 +127,7 @@ ROUTES: dict[str, Any] = {
     "care_calendar": OPEN,
     "tasks_export": OPEN,
     "complaints_export": OPEN,
+    "care_outbox_export": OPEN,
     "call_form_pdf": {"call_id": "call"},
     "care_ical": PUBLIC,  # a private token in the URL instead of a login; a wrong token is 404 (care tests)
 }
