@@ -14,6 +14,7 @@ urlpatterns = [
     path("exports/tasks/", views.tasks_export, name="tasks_export"),
     path("exports/complaints/", views.complaints_export, name="complaints_export"),
     path("exports/care-outbox/", views.outbox_export, name="care_outbox_export"),
+    path("exports/followup-samples/", views.samples_export, name="followup_samples_export"),
     path("forms/customer/<int:customer_id>.pdf", views.customer_form, name="customer_form_pdf"),
     path("forms/call/<int:call_id>.pdf", views.call_form, name="call_form_pdf"),
 ]

@@ -263,6 +263,12 @@ def outbox_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def samples_export(request: HttpRequest) -> HttpResponse:
+    """The level-2/3 follow-up sample of the page's period, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_samples, "回访抽样")
+
+
+@login_required
 def customer_form(request: HttpRequest, customer_id: int) -> HttpResponse:
     """《客户档案基本资料表》 as PDF, shown in the browser for printing."""
     customer, content = services.customer_form_pdf(actor=_user(request), customer_id=customer_id)

@@ -17,6 +17,7 @@ plate, phone + name) and are not created twice.
 from .exports import call_form_pdf, customer_form_pdf, export_customers
 from .exports_complaints import export_complaints
 from .exports_outbox import export_outbox
+from .exports_samples import export_samples
 from .exports_tasks import export_tasks
 from .jobs import (
     import_job_create,
@@ -38,6 +39,7 @@ __all__ = [
     "export_complaints",
     "export_customers",
     "export_outbox",
+    "export_samples",
     "export_tasks",
     "import_job_create",
     "import_job_run",

@@ -128,6 +128,7 @@ ROUTES: dict[str, Any] = {
     "tasks_export": OPEN,
     "complaints_export": OPEN,
     "care_outbox_export": OPEN,
+    "followup_samples_export": OPEN,
     "call_form_pdf": {"call_id": "call"},
     "care_ical": PUBLIC,  # a private token in the URL instead of a login; a wrong token is 404 (care tests)
 }
