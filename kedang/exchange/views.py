@@ -269,6 +269,18 @@ def samples_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def access_requests_export(request: HttpRequest) -> HttpResponse:
+    """The access requests of the governance overview (?list=pending or mine), as .xlsx or CSV."""
+    return _list_export(request, services.export_access_requests, "查阅申请")
+
+
+@login_required
+def recycle_bin_export(request: HttpRequest) -> HttpResponse:
+    """The recycle bin of the governance overview, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_recycle_bin, "回收站")
+
+
+@login_required
 def customer_form(request: HttpRequest, customer_id: int) -> HttpResponse:
     """《客户档案基本资料表》 as PDF, shown in the browser for printing."""
     customer, content = services.customer_form_pdf(actor=_user(request), customer_id=customer_id)
