@@ -214,28 +214,13 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def customers_export(request: HttpRequest) -> HttpResponse:
     """The customer list with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
-    user = _user(request)
-    file_format = request.GET.get("format", "xlsx")
-    if file_format not in ("xlsx", "csv"):
-        file_format = "xlsx"
-    out = io.BytesIO()
-    services.export_customers(actor=user, filters=request.GET.dict(), file_format=file_format, out=out)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
-    return _download(out.getvalue(), f"客户档案-{stamp}.{file_format}", content_type)
+    return _list_export(request, services.export_customers, "客户档案")
 
 
 @login_required
 def tasks_export(request: HttpRequest) -> HttpResponse:
     """The follow-up task list with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
-    file_format = request.GET.get("format", "xlsx")
-    if file_format not in ("xlsx", "csv"):
-        file_format = "xlsx"
-    out = io.BytesIO()
-    services.export_tasks(actor=_user(request), filters=request.GET.dict(), file_format=file_format, out=out)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
-    return _download(out.getvalue(), f"回访任务-{stamp}.{file_format}", content_type)
+    return _list_export(request, services.export_tasks, "回访任务")
 
 
 def _list_export(request: HttpRequest, export: Any, stem: str) -> HttpResponse:
