@@ -12,7 +12,7 @@ from django.http import Http404
 from kedang.accounts.models import User
 from kedang.accounts.roles import Role
 
-from .models import OPEN_STATES, Category, Compensation, CompensationStatus, Complaint, State
+from .models import OPEN_STATES, Category, Channel, Compensation, CompensationStatus, Complaint, State
 from .workflow import CUSTOMER_SERVICE
 
 
@@ -58,6 +58,50 @@ def overdue_first(qs: QuerySet[Complaint], today: dt.date) -> QuerySet[Complaint
             output_field=IntegerField(),
         )
     ).order_by("overdue", "due_on", "-id")
+
+
+def complaint_search(
+    user: User,
+    *,
+    today: dt.date,
+    q: str = "",
+    state: str = "",
+    channel: str = "",
+    category: int | None = None,
+    department: int | None = None,
+    handler: str = "",
+    overdue: bool = False,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[Complaint]:
+    """The complaint list with its filters, overdue first (the list page and its export)."""
+    qs = visible_complaints(user).select_related(
+        "customer", "vehicle", "category", "category__parent", "handler", "department"
+    )
+    if q.strip():
+        text = q.strip()
+        qs = qs.filter(
+            Q(number__icontains=text) | Q(customer__name__icontains=text) | Q(summary__icontains=text)
+        )
+    if state == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif state in State.values:
+        qs = qs.filter(state=state)
+    if channel in Channel.values:
+        qs = qs.filter(channel=channel)
+    if category:
+        qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
+    if department:
+        qs = qs.filter(department_id=department)
+    if handler:
+        qs = qs.filter(handler__username=handler)
+    if overdue:
+        qs = qs.filter(state__in=OPEN_STATES, due_on__lt=today)
+    if start:
+        qs = qs.filter(received_on__gte=start)
+    if end:
+        qs = qs.filter(received_on__lte=end)
+    return overdue_first(qs, today)
 
 
 def awaiting_q(user: User) -> Q:

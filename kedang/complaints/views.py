@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,8 +25,12 @@ from kedang.errors import Conflict
 
 from .analysis import complaint_analysis
 from .forms import ComplaintForm, FilterForm
-from .models import OPEN_STATES, Category, Channel, CompensationKind, State
-from .selectors import category_options, get_complaint_for_user, overdue_first, visible_complaints
+from .models import Category, Channel, CompensationKind, State
+from .selectors import (
+    category_options,
+    complaint_search,
+    get_complaint_for_user,
+)
 from .services import (
     compensation_decide,
     compensation_request,
@@ -54,31 +57,20 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
     form.is_valid()
     f = getattr(form, "cleaned_data", {})
-    qs = visible_complaints(user).select_related(
-        "customer", "vehicle", "category", "category__parent", "handler", "department"
+    qs = complaint_search(
+        user,
+        today=today,
+        q=f.get("q") or "",
+        state=f.get("state") or "",
+        channel=f.get("channel") or "",
+        category=f.get("category"),
+        department=f.get("department"),
+        handler=f.get("handler") or "",
+        overdue=bool(f.get("overdue")),
+        start=f.get("start"),
+        end=f.get("end"),
     )
-    if f.get("q"):
-        q = f["q"].strip()
-        qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q) | Q(summary__icontains=q))
-    if f.get("state") == "open":
-        qs = qs.filter(state__in=OPEN_STATES)
-    elif f.get("state") in State.values:
-        qs = qs.filter(state=f["state"])
-    if f.get("channel") in Channel.values:
-        qs = qs.filter(channel=f["channel"])
-    if f.get("category"):
-        qs = qs.filter(Q(category_id=f["category"]) | Q(category__parent_id=f["category"]))
-    if f.get("department"):
-        qs = qs.filter(department_id=f["department"])
-    if f.get("handler"):
-        qs = qs.filter(handler__username=f["handler"])
-    if f.get("overdue"):
-        qs = qs.filter(state__in=OPEN_STATES, due_on__lt=today)
-    if f.get("start"):
-        qs = qs.filter(received_on__gte=f["start"])
-    if f.get("end"):
-        qs = qs.filter(received_on__lte=f["end"])
-    page = Paginator(overdue_first(qs, today), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

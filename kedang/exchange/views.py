@@ -214,28 +214,55 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def customers_export(request: HttpRequest) -> HttpResponse:
     """The customer list with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
-    user = _user(request)
-    file_format = request.GET.get("format", "xlsx")
-    if file_format not in ("xlsx", "csv"):
-        file_format = "xlsx"
-    out = io.BytesIO()
-    services.export_customers(actor=user, filters=request.GET.dict(), file_format=file_format, out=out)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
-    return _download(out.getvalue(), f"客户档案-{stamp}.{file_format}", content_type)
+    return _list_export(request, services.export_customers, "客户档案")
 
 
 @login_required
 def tasks_export(request: HttpRequest) -> HttpResponse:
     """The follow-up task list with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_tasks, "回访任务")
+
+
+def _list_export(request: HttpRequest, export: Any, stem: str) -> HttpResponse:
+    """A list export (R-I2): the page's querystring as filters, ?format=xlsx (default) or csv."""
     file_format = request.GET.get("format", "xlsx")
     if file_format not in ("xlsx", "csv"):
         file_format = "xlsx"
     out = io.BytesIO()
-    services.export_tasks(actor=_user(request), filters=request.GET.dict(), file_format=file_format, out=out)
+    export(actor=_user(request), filters=request.GET.dict(), file_format=file_format, out=out)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
-    return _download(out.getvalue(), f"回访任务-{stamp}.{file_format}", content_type)
+    return _download(out.getvalue(), f"{stem}-{stamp}.{file_format}", content_type)
+
+
+@login_required
+def complaints_export(request: HttpRequest) -> HttpResponse:
+    """The complaint list with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_complaints, "投诉")
+
+
+@login_required
+def outbox_export(request: HttpRequest) -> HttpResponse:
+    """The care outbox with the page's filters, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_outbox, "发件箱")
+
+
+@login_required
+def samples_export(request: HttpRequest) -> HttpResponse:
+    """The level-2/3 follow-up sample of the page's period, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_samples, "回访抽样")
+
+
+@login_required
+def access_requests_export(request: HttpRequest) -> HttpResponse:
+    """The access requests of the governance overview (?list=pending or mine), as .xlsx or CSV."""
+    return _list_export(request, services.export_access_requests, "查阅申请")
+
+
+@login_required
+def recycle_bin_export(request: HttpRequest) -> HttpResponse:
+    """The recycle bin of the governance overview, as .xlsx or CSV (UTF-8 with BOM)."""
+    return _list_export(request, services.export_recycle_bin, "回收站")
 
 
 @login_required

@@ -23,8 +23,10 @@ def pending_access_requests(user: User) -> QuerySet[AccessRequest]:
     )
 
 
-def my_access_requests(user: User) -> QuerySet[AccessRequest]:
-    return AccessRequest.objects.filter(requester=user).select_related("customer", "decided_by")[:50]
+def my_access_requests(user: User, limit: int | None = 50) -> QuerySet[AccessRequest]:
+    """The user's own requests, the newest first: the page shows the latest `limit`, an export all."""
+    qs = AccessRequest.objects.filter(requester=user).select_related("customer", "decided_by")
+    return qs if limit is None else qs[:limit]
 
 
 def recycle_bin(user: User) -> QuerySet[RecycleBinEntry]:

@@ -15,6 +15,10 @@ plate, phone + name) and are not created twice.
 """
 
 from .exports import call_form_pdf, customer_form_pdf, export_customers
+from .exports_complaints import export_complaints
+from .exports_governance import export_access_requests, export_recycle_bin
+from .exports_outbox import export_outbox
+from .exports_samples import export_samples
 from .exports_tasks import export_tasks
 from .jobs import (
     import_job_create,
@@ -33,7 +37,12 @@ __all__ = [
     "call_form_pdf",
     "customer_form_pdf",
     "error_workbook",
+    "export_access_requests",
+    "export_complaints",
     "export_customers",
+    "export_outbox",
+    "export_recycle_bin",
+    "export_samples",
     "export_tasks",
     "import_job_create",
     "import_job_run",

@@ -126,6 +126,12 @@ ROUTES: dict[str, Any] = {
     "care_contact": {"customer_id": "customer"},
     "care_calendar": OPEN,
     "tasks_export": OPEN,
+    "complaints_export": OPEN,
+    "care_outbox_export": OPEN,
+    "followup_samples_export": OPEN,
+    # the approvers' queue names customers outside their scope (their job); everyone else: her own requests
+    "access_requests_export": ("open", ACCESS_APPROVERS),
+    "recycle_bin_export": ("open", BIN_APPROVERS),
     "call_form_pdf": {"call_id": "call"},
     "care_ical": PUBLIC,  # a private token in the URL instead of a login; a wrong token is 404 (care tests)
 }
