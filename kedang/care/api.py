@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from kedang.accounts.models import User
 from kedang.agenda.api import TaskListOut, task_out
 from kedang.customers.api import ERRORS, DateIn
+from kedang.privacy import masking
 
 from . import events as ev
 from . import selectors, services
@@ -139,14 +140,16 @@ class AttendanceIn(Schema):
     status: str = Field(description="invited accepted declined attended absent")
 
 
-def _message_out(m: Message) -> dict[str, Any]:
-    return {
+def _message_out(m: Message, user: User) -> dict[str, Any]:
+    out = {
         f: getattr(m, f)
         for f in (
             "id customer_id task_id channel recipient subject body status reason batch created_at sent_at "
             "delivered_at"
         ).split()
     }
+    out["recipient"] = masking.shown_contact(user, m.recipient)  # R-G7
+    return out
 
 
 @router.get("/care/tasks", response={200: TaskListOut, **ERRORS})
@@ -185,7 +188,8 @@ def messages_list(
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     start = (page - 1) * page_size
-    return {"items": [_message_out(m) for m in qs[start : start + page_size]], "count": qs.count()}
+    actor = _actor(request)
+    return {"items": [_message_out(m, actor) for m in qs[start : start + page_size]], "count": qs.count()}
 
 
 @router.post("/messages/preview", response={200: PreviewOut, **ERRORS})
@@ -204,7 +208,7 @@ def messages_preview(request: HttpRequest, payload: QueueIn) -> dict[str, Any]:
             {
                 "customer_id": r.customer.pk,
                 "task_id": r.task.pk if r.task else None,
-                "recipient": r.recipient,
+                "recipient": masking.shown_contact(request.user, r.recipient),
                 "subject": r.subject,
                 "body": r.body,
                 "blocked": r.blocked,
@@ -235,12 +239,14 @@ def delivery_report(request: HttpRequest, payload: DeliveryIn) -> dict[str, int]
 
 @router.get("/messages/{message_id}", response={200: MessageOut, **ERRORS})
 def message_get(request: HttpRequest, message_id: int) -> dict[str, Any]:
-    return _message_out(services.message_for_user(_actor(request), message_id))
+    actor = _actor(request)
+    return _message_out(services.message_for_user(actor, message_id), actor)
 
 
 @router.post("/messages/{message_id}/retry", response={200: MessageOut, **ERRORS})
 def message_retry(request: HttpRequest, message_id: int) -> dict[str, Any]:
-    return _message_out(services.message_retry(_actor(request), message_id))
+    actor = _actor(request)
+    return _message_out(services.message_retry(actor, message_id), actor)
 
 
 @router.get("/message-templates", response={200: list[TemplateOut], **ERRORS})

@@ -5,6 +5,7 @@ Unmasking one value is `privacy.services.unmask` (permission, reason, access log
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
@@ -37,6 +38,16 @@ def shown(user: User | AnonymousUser | None, kind: Kind, value: str | None) -> s
     if not value:
         return ""
     return value if sees(user, kind) else MASKS[kind](value)
+
+
+PHONE_LIKE = re.compile(r"\+?[\d\s-]{7,}")
+
+
+def shown_contact(user: User | AnonymousUser | None, value: str) -> str:
+    """A message's recipient (mobile, e-mail or postal address): a phone number is shown as `shown` would."""
+    if value and PHONE_LIKE.fullmatch(value):
+        return shown(user, "phone", value)
+    return value
 
 
 # the customer's fields that are masked, and as which kind

@@ -49,7 +49,16 @@ def visible(
         next_attempt_on=today,
         assignee=users["cs_agent"],
     )
-    return {"customer": customer.pk, "vehicle": vehicle.pk, "task": task.pk, "phone": "phone"}
+    from kedang.care.models import Message
+
+    message = Message.objects.create(customer=customer, channel="sms", recipient=PHONE, body="生日快乐")
+    return {
+        "customer": customer.pk,
+        "vehicle": vehicle.pk,
+        "task": task.pk,
+        "message": message.pk,
+        "phone": "phone",
+    }
 
 
 def _pages(visible: dict[str, Any]) -> list[str]:

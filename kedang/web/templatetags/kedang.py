@@ -21,6 +21,12 @@ def phone_for(value: str, user: Any) -> str:
 
 
 @register.filter
+def contact_for(value: str, user: Any) -> str:
+    """A message's recipient (mobile, e-mail or postal address): a phone number is masked as phone_for."""
+    return masking.shown_contact(user, value)
+
+
+@register.filter
 def id_for(value: str, user: Any) -> str:
     """{{ customer.id_number|id_for:user }}: in clear or masked, as the user's role may see it (R-G7)."""
     return masking.shown(user, "id_number", value)
