@@ -5,14 +5,13 @@ font, date format)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone, translation
 
-from kedang.exchange.pdf import _d, _font
+from kedang.exchange.pdf import _d, _font, form_meta, form_pdf, form_section, form_signatures
 
 from .models import Complaint, State
 
@@ -33,10 +32,9 @@ ACTION_LABELS = {
 
 def complaint_form(complaint: Complaint, *, printed_by: str, today: dt.date | None = None) -> bytes:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     from kedang.web.templatetags.kedang import mask_phone
 
@@ -119,61 +117,19 @@ def complaint_form(complaint: Complaint, *, printed_by: str, today: dt.date | No
             ]
         ),
     )
-    meta = Table(
-        [[f"投诉单号：{c.number}", f"打印日期：{today:%Y-%m-%d}", f"打印人：{printed_by}"]],
-        colWidths=[70 * mm, 55 * mm, 55 * mm],
-        style=TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 10),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
-                ("ALIGN", (2, 0), (2, 0), "RIGHT"),
-            ]
-        ),
-    )
-    sign = Table(
-        [["受理人：", "", "处理人：", "", "客服经理：", ""]],
-        colWidths=[16 * mm, 40 * mm, 16 * mm, 40 * mm, 20 * mm, 40 * mm],
-        style=TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 10),
-                ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black),
-                ("LINEBELOW", (3, 0), (3, 0), 0.6, colors.black),
-                ("LINEBELOW", (5, 0), (5, 0), 0.6, colors.black),
-            ]
-        ),
-    )
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawString(15 * mm, 10 * mm, f"客档 Kedang    投诉单号 {c.number}    第 {doc.page} 页")
-        canvas.drawRightString(195 * mm, 10 * mm, f"打印日期 {today:%Y-%m-%d}")
-        canvas.restoreState()
-
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=f"客户投诉处理表 {c.number}",
-        author="客档 Kedang",
-    )
-    heading = ParagraphStyle("h", fontName=font, fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
+    meta = form_meta(f"投诉单号：{c.number}", today=today, printed_by=printed_by)
+    sign = form_signatures(["受理人：", "处理人：", "客服经理："], [16, 16, 20])
     story = [
         Paragraph("客户投诉处理表", title),
         Spacer(1, 4 * mm),
         meta,
         Spacer(1, 2 * mm),
         main,
-        Paragraph("处理经过", heading),
+        form_section("处理经过"),
         history_table,
         Spacer(1, 12 * mm),
         sign,
         Spacer(1, 4 * mm),
         Paragraph("说明：本表随客户档案第 4 类（投诉与折让）归档保存；电话按权限遮挡。", small),
     ]
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
+    return form_pdf(story, title=f"客户投诉处理表 {c.number}", reference=f"投诉单号 {c.number}", today=today)

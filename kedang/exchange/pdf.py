@@ -2,9 +2,9 @@
 font file needed: the reader supplies the glyphs). Every form carries the archive number and the
 print date.
 
-Done: 《客户档案基本资料表》 for one customer. The call record and the call and letter registers
-(跟踪服务电话记录表 / 电话登记表 / 信函登记表) follow once calls and letters are recorded (agenda,
-outreach).
+Here: 《客户档案基本资料表》 and the frame every form shares (`form_meta`, `form_section`,
+`form_signatures`, `form_pdf`). The call record (跟踪服务电话记录表) is in pdf_call.py, the complaint form in
+kedang/complaints/pdf.py, the call and letter registers in kedang/care/registers.py.
 """
 
 from __future__ import annotations
@@ -33,15 +33,84 @@ def _d(value: dt.date | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
+# The frame every printed form shares (this form, the call record, the complaint form): the reference line
+# under the title, the section headings, the signature line, the page footer and the A4 document.
+
+
+def form_meta(reference: str, *, today: dt.date, printed_by: str) -> Any:
+    """The line under the title: the reference (档号：… / 投诉单号：…), the print date, who printed it."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    style = [("FONT", (0, 0), (-1, -1), _font(), 10), ("ALIGN", (1, 0), (1, 0), "CENTER")]
+    return Table(
+        [[reference, f"打印日期：{today:%Y-%m-%d}", f"打印人：{printed_by}"]],
+        colWidths=[70 * mm, 55 * mm, 55 * mm],
+        style=TableStyle([*style, ("ALIGN", (2, 0), (2, 0), "RIGHT")]),
+    )
+
+
+def form_section(text: str) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(
+        text, ParagraphStyle("h", fontName=_font(), fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
+    )
+
+
+def form_signatures(labels: list[str], label_widths_mm: list[float]) -> Any:
+    """Signature lines: each label followed by a line to sign on."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    cells = [x for label in labels for x in (label, "")]
+    widths = [w for lw in label_widths_mm for w in (lw * mm, (180 - sum(label_widths_mm)) / len(labels) * mm)]
+    lines = [("LINEBELOW", (i, 0), (i, 0), 0.6, colors.black) for i in range(1, len(cells), 2)]
+    return Table(
+        [cells], colWidths=widths, style=TableStyle([("FONT", (0, 0), (-1, -1), _font(), 10), *lines])
+    )
+
+
+def form_pdf(story: list[Any], *, title: str, reference: str, today: dt.date) -> bytes:
+    """The story on A4 with the footer on every page (客档 Kedang, the reference, page number, print date)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    font = _font()
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.drawString(15 * mm, 10 * mm, f"客档 Kedang    {reference}    第 {doc.page} 页")
+        canvas.drawRightString(195 * mm, 10 * mm, f"打印日期 {today:%Y-%m-%d}")
+        canvas.restoreState()
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author="客档 Kedang",
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()
+
+
 def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date | None = None) -> bytes:
     """《客户档案基本资料表》: the customer's basic data (the seed's 客户最基本的原始资料), her vehicles,
     contacts and the signatures of the handler and the supervisor. Phone and ID numbers are masked as on
     the archive page."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     from kedang.web.templatetags.kedang import mask_id, mask_phone
 
@@ -153,53 +222,9 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
     ] or [["无", "", "", ""]]
     contact_table = Table(contact_rows, colWidths=[45 * mm, 45 * mm, 45 * mm, 45 * mm], style=head_style)
 
-    sign = Table(
-        [["经办人：", "", "主管审核：", "", "日期：", ""]],
-        colWidths=[18 * mm, 42 * mm, 22 * mm, 42 * mm, 14 * mm, 42 * mm],
-        style=TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 10),
-                ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black),
-                ("LINEBELOW", (3, 0), (3, 0), 0.6, colors.black),
-                ("LINEBELOW", (5, 0), (5, 0), 0.6, colors.black),
-            ]
-        ),
-    )
-    meta = Table(
-        [[f"档号：{customer.archive_no}", f"打印日期：{today:%Y-%m-%d}", f"打印人：{printed_by}"]],
-        colWidths=[70 * mm, 55 * mm, 55 * mm],
-        style=TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 10),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
-                ("ALIGN", (2, 0), (2, 0), "RIGHT"),
-            ]
-        ),
-    )
-
-    def section(text: str) -> Paragraph:
-        return Paragraph(
-            text, ParagraphStyle("h", fontName=font, fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
-        )
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawString(15 * mm, 10 * mm, f"客档 Kedang    档号 {customer.archive_no}    第 {doc.page} 页")
-        canvas.drawRightString(195 * mm, 10 * mm, f"打印日期 {today:%Y-%m-%d}")
-        canvas.restoreState()
-
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=f"客户档案基本资料表 {customer.archive_no}",
-        author="客档 Kedang",
-    )
+    sign = form_signatures(["经办人：", "主管审核：", "日期："], [18, 22, 14])
+    meta = form_meta(f"档号：{customer.archive_no}", today=today, printed_by=printed_by)
+    section = form_section
     story = [
         Paragraph("客户档案基本资料表", title),
         Spacer(1, 4 * mm),
@@ -217,5 +242,9 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
             "说明：本表由业务部在客户建档后二日内填写，随档案袋归档保存；电话、证件号按权限遮挡。", small
         ),
     ]
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
+    return form_pdf(
+        story,
+        title=f"客户档案基本资料表 {customer.archive_no}",
+        reference=f"档号 {customer.archive_no}",
+        today=today,
+    )

@@ -5,7 +5,6 @@ with the archive number and the print date. The phone number is masked as on the
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -13,15 +12,14 @@ from django.utils import timezone
 
 from kedang.followups.models import Call
 
-from .pdf import _d, _font
+from .pdf import _d, _font, form_meta, form_pdf, form_section, form_signatures
 
 
 def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = None) -> bytes:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     from kedang.web.templatetags.kedang import mask_phone
 
@@ -93,54 +91,10 @@ def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = Non
             ]
         ),
     )
-    meta = Table(
-        [[f"档号：{customer.archive_no}", f"打印日期：{today:%Y-%m-%d}", f"打印人：{printed_by}"]],
-        colWidths=[70 * mm, 55 * mm, 55 * mm],
-        style=TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 10),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
-                ("ALIGN", (2, 0), (2, 0), "RIGHT"),
-            ]
-        ),
-    )
-    sign = Table(
-        [["经办人：", "", "业务主管：", "", "日期：", ""]],
-        colWidths=[18 * mm, 42 * mm, 22 * mm, 42 * mm, 14 * mm, 42 * mm],
-        style=TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 10),
-                ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black),
-                ("LINEBELOW", (3, 0), (3, 0), 0.6, colors.black),
-                ("LINEBELOW", (5, 0), (5, 0), 0.6, colors.black),
-            ]
-        ),
-    )
-
-    def section(text: str) -> Paragraph:
-        return Paragraph(
-            text, ParagraphStyle("h", fontName=font, fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
-        )
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawString(15 * mm, 10 * mm, f"客档 Kedang    档号 {customer.archive_no}    第 {doc.page} 页")
-        canvas.drawRightString(195 * mm, 10 * mm, f"打印日期 {today:%Y-%m-%d}")
-        canvas.restoreState()
-
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=f"跟踪服务电话记录表 {customer.archive_no}",
-        author="客档 Kedang",
-    )
-    doc.build(
+    meta = form_meta(f"档号：{customer.archive_no}", today=today, printed_by=printed_by)
+    sign = form_signatures(["经办人：", "业务主管：", "日期："], [18, 22, 14])
+    section = form_section
+    return form_pdf(
         [
             Paragraph("跟踪服务电话记录表", title),
             Spacer(1, 4 * mm),
@@ -158,7 +112,7 @@ def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = Non
                 small,
             ),
         ],
-        onFirstPage=footer,
-        onLaterPages=footer,
+        title=f"跟踪服务电话记录表 {customer.archive_no}",
+        reference=f"档号 {customer.archive_no}",
+        today=today,
     )
-    return out.getvalue()
