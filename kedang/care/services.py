@@ -20,7 +20,7 @@ from kedang.customers.models import Customer, RecordKind, Vehicle
 from kedang.customers.selectors import get_customer_for_user, visible_customers
 from kedang.customers.services.common import _record
 
-from .contact import block_reason, recipient
+from .contact import block_reason, dnc_cache, recipient
 from .dates import holiday_in
 from .models import Channel, DoNotContact, Message, MessageStatus, MessageTemplate
 from .templating import Values, check_template, cn_date, render
@@ -123,6 +123,7 @@ def drafts(
         rows = [(t.customer, t) for t in tasks]
     elif customer_ids:
         rows = [(c, None) for c in customers.filter(pk__in=customer_ids).order_by("id")]
+    dnc_cache([customer for customer, _task in rows])  # two queries for the lot, not two per message
     result = []
     for customer, task in rows:
         values = values_for(customer, task=task)

@@ -183,3 +183,21 @@ def test_consent_rules_every_send(
     greeting.refresh_from_db()
     assert greeting.status == MessageStatus.FAILED and greeting.reason == "客户已撤回此用途的授权同意"
     assert block_reason(c, "sms", NOON, "care") == "客户已撤回此用途的授权同意"
+
+
+def test_the_preview_checks_every_customer_in_a_fixed_number_of_queries(
+    users: dict[str, User], make_customer: Callable[..., Any], django_assert_max_num_queries: Any
+) -> None:
+    """Do-not-contact and consent are loaded for the whole preview at once (no query per message)."""
+    am = users[Role.ACCOUNT_MANAGER]
+
+    def preview(n: int) -> int:
+        ids = [make_customer(phone=f"1391111{i:04d}").pk for i in range(n)]
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            drafts(am, template=tpl("生日祝福短信"), customer_ids=ids, at=NOON)
+        return len(ctx.captured_queries)
+
+    assert preview(2) == preview(12)
