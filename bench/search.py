@@ -521,7 +521,7 @@ def naive_search(user, q: str) -> list:
     number: it is encrypted at rest, so no LIKE can look into it)."""
     from django.db.models import Q
 
-    from kedang.customers.selectors import visible_customers
+    from kedang.archive.visibility import customers_visible_to
 
     cond = (
         Q(name__icontains=q)
@@ -531,7 +531,13 @@ def naive_search(user, q: str) -> list:
         | Q(vehicles__vin__icontains=q)
         | Q(archive_no__icontains=q)
     )
-    qs = visible_customers(user).filter(cond).distinct().select_related("owner").prefetch_related("vehicles")
+    qs = (
+        customers_visible_to(user)
+        .filter(cond)
+        .distinct()
+        .select_related("owner")
+        .prefetch_related("vehicles")
+    )
     return list(qs[:20])
 
 

@@ -39,15 +39,17 @@ from .models import (
 from .rules import round_robin_agents
 from .workdays import month_anchors
 
-# Other modules' parts of the daily job: (label, function(day) -> count), run in order after the
-# follow-up rules, each in its own transaction and idempotent. Apps register theirs in AppConfig.ready().
-DAILY_PARTS: list[tuple[str, Callable[[dt.date], int]]] = []
+# Other modules' parts of the daily job: (label, function(day) -> count, atomic), run in order after the
+# follow-up rules, idempotent, each in its own transaction (or its own transactions, when not atomic).
+# Apps register theirs in AppConfig.ready(): the agenda knows no subscriber.
+DAILY_PARTS: list[tuple[str, Callable[[dt.date], int], bool]] = []
 
 
-def register_daily(label: str, part: Callable[[dt.date], int]) -> None:
-    """Add `part` to the daily job under `label` (once: a second registration of a label replaces it)."""
-    DAILY_PARTS[:] = [(name, fn) for name, fn in DAILY_PARTS if name != label]
-    DAILY_PARTS.append((label, part))
+def register_daily(label: str, part: Callable[[dt.date], int], *, atomic: bool = True) -> None:
+    """Add `part` to the daily job under `label` (once: a second registration of a label replaces it).
+    `atomic=False` for a part that commits in batches of its own."""
+    DAILY_PARTS[:] = [p for p in DAILY_PARTS if p[0] != label]
+    DAILY_PARTS.append((label, part, atomic))
 
 
 # A run after a long pause catches up at most this many days (older due dates are not back-filled).
@@ -63,18 +65,26 @@ class DailyResult:
     events_from_vehicles: int = 0
     expired: int = 0
     escalated: int = 0
-    purged: int = 0  # recycle-bin entries whose 30 days were up (R-G4)
-    overdue_loans: int = 0  # paper boxes lent and not back (R-G8)
     # what each module's part of the job did (see `register_daily`), by its label, e.g. {"care": 12}
     parts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+    @property
+    def purged(self) -> int:
+        """Recycle-bin entries whose 30 days were up (R-G4; governance's part)."""
+        return self.parts.get("purged", 0)
+
+    @property
+    def overdue_loans(self) -> int:
+        """Paper boxes lent and not back (R-G8; governance's part)."""
+        return self.parts.get("overdue_loans", 0)
 
     @property
     def created_total(self) -> int:
         return sum(self.created.values())
 
 
-def _d(value: dt.date) -> Any:
+def sql_date(value: dt.date) -> Any:
     return connection.ops.adapt_datefield_value(value)
 
 
@@ -119,7 +129,7 @@ class Source:
     order_by: str
 
 
-def _insert_tasks(rule: Rule, *, due: dt.date, source: Source) -> int:
+def insert_tasks(rule: Rule, *, due: dt.date, source: Source) -> int:
     """INSERT the tasks of `rule` due on `due` for the rows of `source`. Returns the number created and
     advances the round-robin cursor by it."""
     window_end = due + dt.timedelta(days=rule.window_days) if rule.window_days else None
@@ -130,7 +140,14 @@ def _insert_tasks(rule: Rule, *, due: dt.date, source: Source) -> int:
         SELECT %s, {source.columns}, {source.anchor}, %s, %s, %s, {assignee}, {department}, 0, %s, %s
         {source.body}
     """
-    params = [rule.pk, _d(due), _d(window_end) if window_end else None, TaskStatus.OPEN, _d(due), _now()]
+    params = [
+        rule.pk,
+        sql_date(due),
+        sql_date(window_end) if window_end else None,
+        TaskStatus.OPEN,
+        sql_date(due),
+        _now(),
+    ]
     with connection.cursor() as cur:
         cur.execute(sql, params + source.params)
         created = max(cur.rowcount, 0)
@@ -166,7 +183,7 @@ def _event_source(rule: Rule, anchors: list[dt.date], *, secondary: bool | None)
               AND c.id = e.customer_id AND c.deleted_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM {t} t WHERE t.event_id = e.id AND t.rule_id = %s)
         """
-        params: list[Any] = [True, *kinds, *[_d(a) for a in anchors], rule.pk]
+        params: list[Any] = [True, *kinds, *[sql_date(a) for a in anchors], rule.pk]
         return Source(columns, "COALESCE(v.invoice_date, e.date)", body, params, "e.id")
     vehicle_cond = "v.deleted_at IS NULL" + (" AND v.via_secondary_dealer = %s" if secondary is False else "")
     body = f"""
@@ -175,7 +192,7 @@ def _event_source(rule: Rule, anchors: list[dt.date], *, secondary: bool | None)
           AND (e.vehicle_id IS NULL OR ({vehicle_cond}))
           AND NOT EXISTS (SELECT 1 FROM {t} t WHERE t.event_id = e.id AND t.rule_id = %s)
     """
-    params = [*kinds, *[_d(a) for a in anchors], *([False] if secondary is False else []), rule.pk]
+    params = [*kinds, *[sql_date(a) for a in anchors], *([False] if secondary is False else []), rule.pk]
     return Source(columns, "e.date", body, params, "e.id")
 
 
@@ -188,7 +205,7 @@ def _parent_source(rule: Rule, anchors: list[dt.date]) -> Source:
         WHERE p.rule_id = %s AND p.status = %s AND p.closed_on IN ({date_ph}) AND c.deleted_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM {t} t WHERE t.parent_id = p.id AND t.rule_id = %s)
     """
-    params: list[Any] = [rule.after_rule_id, TaskStatus.DONE, *[_d(a) for a in anchors], rule.pk]
+    params: list[Any] = [rule.after_rule_id, TaskStatus.DONE, *[sql_date(a) for a in anchors], rule.pk]
     return Source("p.customer_id, p.vehicle_id, NULL, p.id", "p.closed_on", body, params, "p.id")
 
 
@@ -196,14 +213,14 @@ def tasks_due_on(rule: Rule, due: dt.date) -> int:
     """Create every task of `rule` due on `due` that does not exist yet (one or two INSERT … SELECT)."""
     anchors = month_anchors(due - dt.timedelta(days=rule.offset_days), rule.offset_months)
     if rule.after_rule_id:
-        return _insert_tasks(rule, due=due, source=_parent_source(rule, anchors)) if anchors else 0
+        return insert_tasks(rule, due=due, source=_parent_source(rule, anchors)) if anchors else 0
     created = 0
     if anchors:
         secondary = False if rule.secondary_dealer_days is not None else None
-        created += _insert_tasks(rule, due=due, source=_event_source(rule, anchors, secondary=secondary))
+        created += insert_tasks(rule, due=due, source=_event_source(rule, anchors, secondary=secondary))
     if rule.secondary_dealer_days is not None:
         base = due - dt.timedelta(days=rule.secondary_dealer_days)
-        created += _insert_tasks(rule, due=due, source=_event_source(rule, [base], secondary=True))
+        created += insert_tasks(rule, due=due, source=_event_source(rule, [base], secondary=True))
     return created
 
 
@@ -247,10 +264,10 @@ def events_from_vehicles(first: dt.date, last: dt.date, rules: list[Rule]) -> in
           AND NOT EXISTS (SELECT 1 FROM {e} e WHERE e.vehicle_id = v.id AND e.kind = %s)
     """
     params: list[Any] = [EventKind.DELIVERY, False, EventSource.VEHICLE, _now()]
-    params += [_d(a) for a in deliveries]
+    params += [sql_date(a) for a in deliveries]
     if invoices:
-        params += [True, *[_d(a) for a in invoices]]
-    params += [_d(last), EventKind.DELIVERY]
+        params += [True, *[sql_date(a) for a in invoices]]
+    params += [sql_date(last), EventKind.DELIVERY]
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return max(cur.rowcount, 0)
@@ -289,15 +306,11 @@ def daily_run(
                 "seconds": round(result.seconds, 3),
             },
         )
-    # governance's part of the daily job, each idempotent and in its own transactions
-    from kedang.governance.paper import overdue_loans
-    from kedang.governance.services import recycle_bin_purge
-
-    end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-    result.purged = recycle_bin_purge(now=end_of_day)
-    result.overdue_loans = overdue_loans(day).count()
-    for label, part in DAILY_PARTS:
-        with transaction.atomic():
+    for label, part, atomic in DAILY_PARTS:
+        if atomic:
+            with transaction.atomic():
+                result.parts[label] = part(day)
+        else:
             result.parts[label] = part(day)
     return result
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 
 from kedang.accounts.models import User
 from kedang.accounts.roles import Role
+from kedang.archive.visibility import customers_visible_to
 from kedang.customers.models import Customer
-from kedang.customers.selectors import visible_customers
 
 from .models import Rule, ServiceEvent, Task, TaskStatus
 from .workdays import uncovered_years
@@ -30,7 +30,7 @@ def sees_team(user: User) -> bool:
 
 def visible_tasks(user: User) -> QuerySet[Task]:
     """Tasks on the customers the user may see."""
-    return Task.objects.filter(customer__in=visible_customers(user))
+    return Task.objects.filter(customer__in=customers_visible_to(user))
 
 
 def mine_q(user: User) -> Q:

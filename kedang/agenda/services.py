@@ -16,23 +16,14 @@ from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write, is_manager
-from kedang.customers.models import Customer, Record, RecordKind, Vehicle
-from kedang.customers.selectors import visible_customers
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import customer_for_write, customers_visible_to
+from kedang.customers.models import Record, RecordKind, Vehicle
 
 from .models import EventKind, EventSource, Rule, ServiceEvent, Task, TaskStatus
 from .rules import assignments, task_dates
 
 MAX_AMOUNT = Decimal("9999999999.99")
-
-
-def _customer_for_write(actor: User, customer_id: int) -> Customer:
-    """The visible customer, locked; 404 as for a missing one; 403 for read-only roles."""
-    customer = visible_customers(actor).select_for_update().filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404("客户不存在")
-    if not can_write(actor):
-        raise PermissionDenied("当前角色只读，不能登记服务事件")
-    return customer
 
 
 def _money(value: Any) -> Decimal:
@@ -69,14 +60,14 @@ def _event_record(event: ServiceEvent, actor: User | None) -> Record:
 
     with translation.override(settings.LANGUAGE_CODE):
         title = event_title(event.kind, event.vehicle, event.amount, event.accident)
-    return Record.objects.create(
-        customer_id=event.customer_id,
-        vehicle=event.vehicle,
-        kind=RecordKind.EVENT,
-        title=title,
-        body=event.notes,
+    return record_add(
+        event.customer_id,
+        actor,
+        RecordKind.EVENT,
+        title,
+        event.notes,
         occurred_on=event.date,
-        created_by=actor,
+        vehicle=event.vehicle,
     )
 
 
@@ -168,7 +159,7 @@ def event_record(
 
     A delivery needs the vehicle and is recorded once per vehicle; it sets the vehicle's delivery date
     when that is empty and must agree with it otherwise."""
-    customer = _customer_for_write(actor, customer_id)
+    customer = customer_for_write(actor, customer_id, read_only="当前角色只读，不能登记服务事件")
     today = today or timezone.localdate()
     errors: dict[str, list[ValidationError]] = {}
 
@@ -185,7 +176,7 @@ def event_record(
         err("date", "日期不能晚于今天", "future_date")
     vehicle = None
     if vehicle_id:
-        vehicle = customer.vehicles.filter(pk=vehicle_id, deleted_at__isnull=True).first()
+        vehicle = customer.vehicles(manager="live").filter(pk=vehicle_id).first()
         if vehicle is None:
             err("vehicle_id", "该客户没有这辆车", "invalid_choice")
     elif kind == EventKind.DELIVERY:
@@ -242,9 +233,7 @@ def delivery_sync(
     vehicle services call after saving a vehicle (the permission check is theirs). Creates the delivery
     event with its timeline record and tasks, or — after a correction — moves the event and reschedules its
     open tasks that nobody has called yet. Idempotent."""
-    vehicle = (
-        Vehicle.objects.select_related("customer").filter(pk=vehicle_id, deleted_at__isnull=True).first()
-    )
+    vehicle = Vehicle.live.select_related("customer").filter(pk=vehicle_id).first()
     if vehicle is None or vehicle.delivery_date is None:
         return None
     event = ServiceEvent.objects.filter(vehicle=vehicle, kind=EventKind.DELIVERY).first()
@@ -286,7 +275,7 @@ def task_reassign(*, actor: User, task_id: int, assignee: User | None) -> Task:
     """Give an open task to another person, or back to its department pool (managers only)."""
     task = (
         Task.objects.select_for_update(of=("self",))
-        .filter(pk=task_id, customer__in=visible_customers(actor))
+        .filter(pk=task_id, customer__in=customers_visible_to(actor))
         .select_related("rule")
         .first()
     )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write
-from kedang.customers.selectors import get_customer_for_user
+from kedang.archive.visibility import customer_for_read
 from kedang.web.forms import add_service_errors
 
 from . import selectors, services
@@ -100,8 +100,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def customer_tab_context(user: User, customer_id: int, form: EventForm | None = None) -> dict[str, Any]:
-    customer = get_customer_for_user(user, customer_id)
-    vehicles = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("-delivery_date", "-id"))
+    customer = customer_for_read(user, customer_id)
+    vehicles = list(customer.vehicles(manager="live").all().order_by("-delivery_date", "-id"))
     return {
         "customer": customer,
         "event_form": form or EventForm(vehicles=vehicles, initial={"date": timezone.localdate()}),
@@ -124,8 +124,8 @@ def customer_tab(request: HttpRequest, customer_id: int) -> HttpResponse:
 def event_create(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Record a service event from the 回访 tab; errors come back inline, success reloads the tab."""
     user = _user(request)
-    customer = get_customer_for_user(user, customer_id)
-    vehicles = list(customer.vehicles.filter(deleted_at__isnull=True))
+    customer = customer_for_read(user, customer_id)
+    vehicles = list(customer.vehicles(manager="live").all())
     form = EventForm(request.POST, vehicles=vehicles)
     if form.is_valid():
         d = form.cleaned_data

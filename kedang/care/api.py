@@ -12,8 +12,8 @@ from pydantic import ConfigDict, Field
 
 from kedang.accounts.models import User
 from kedang.agenda.api import TaskListOut, task_out
+from kedang.archive import masking
 from kedang.customers.api import ERRORS, DateIn
-from kedang.privacy import masking
 
 from . import events as ev
 from . import selectors, services

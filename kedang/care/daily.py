@@ -5,7 +5,7 @@ For every active care rule and every date X whose greeting/reminder window conta
 customers or vehicles whose birthday, holiday or due date is X and that have no task of the rule for X
 yet — so each reminder is created once per due date, a changed date (a new X) re-arms it, a skipped day is
 caught up while the window lasts, and a date already past creates nothing. Open reminders whose vehicle no
-longer has that date are cancelled. The statements reuse the follow-up job's `_insert_tasks` (assignment
+longer has that date are cancelled. The statements reuse the follow-up job's `insert_tasks` (assignment
 as the rule says); nothing is done per customer in Python.
 """
 
@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from kedang.agenda.daily import Source, _d, _insert_tasks
+from kedang.agenda.daily import Source, insert_tasks, sql_date
 from kedang.agenda.models import CARE_TRIGGER, Rule, Task, TaskStatus
 from kedang.customers.models import Customer, CustomerKind, Vehicle
 
@@ -53,7 +53,7 @@ def _no_task(rule: Rule, anchor: dt.date, *, vehicle: bool) -> tuple[str, list[A
     # `+t.rule_id` keeps SQLite on the vehicle/customer index (a rule has many tasks; a vehicle, few)
     return (
         f"NOT EXISTS (SELECT 1 FROM {t} t WHERE {who} AND +t.rule_id = %s AND t.anchor_date = %s)",
-        [rule.pk, _d(anchor)],
+        [rule.pk, sql_date(anchor)],
     )
 
 
@@ -75,7 +75,7 @@ def _birthday_sources(rule: Rule, anchor: dt.date) -> list[Source]:
                 "c.id, NULL, NULL, NULL",
                 _literal(anchor),
                 body,
-                [*[_d(b) for b in births], lunar, CustomerKind.PERSON, *params],
+                [*[sql_date(b) for b in births], lunar, CustomerKind.PERSON, *params],
                 "c.id",
             )
         )
@@ -117,7 +117,9 @@ def _due_sources(rule: Rule, anchor: dt.date) -> list[Source]:
         WHERE v.{column} = %s AND v.deleted_at IS NULL AND c.id = v.customer_id AND c.deleted_at IS NULL
           AND {probe}
     """
-    return [Source("v.customer_id, v.id, NULL, NULL", f"v.{column}", body, [_d(anchor), *params], "v.id")]
+    return [
+        Source("v.customer_id, v.id, NULL, NULL", f"v.{column}", body, [sql_date(anchor), *params], "v.id")
+    ]
 
 
 def rearm(rule: Rule, day: dt.date) -> int:
@@ -157,7 +159,7 @@ def care_tasks_for(day: dt.date) -> dict[str, int]:
                 sources = _due_sources(rule, anchor)
             due = anchor - dt.timedelta(days=rule.offset_days)
             for source in sources:
-                count += _insert_tasks(rule, due=due, source=source)
+                count += insert_tasks(rule, due=due, source=source)
         created[rule.code] = count
     return created
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
-from kedang.accounts.selectors import can_write
-from kedang.agenda.daily import Source, _insert_tasks
+from kedang.agenda.daily import Source, insert_tasks
 from kedang.agenda.models import Rule, Task
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import customers_visible_to, require_write
 from kedang.customers.models import Customer, RecordKind
-from kedang.customers.selectors import customer_list, visible_customers
-from kedang.customers.services.common import _record
+from kedang.customers.selectors import customer_list
 
 from .contact import recipient
 from .daily import _literal
@@ -28,11 +28,6 @@ from .templating import Values, cn_date, render
 
 INVITE_DAYS_AHEAD = 14  # invitation calls fall due two weeks before the event
 LETTER_DAYS_AFTER = 2  # letters go out within two days after the calls fall due
-
-
-def _require_write(actor: User) -> None:
-    if not can_write(actor):
-        raise PermissionDenied("当前角色只读")
 
 
 def event_create(
@@ -45,7 +40,7 @@ def event_create(
     description: str = "",
     letter_template_id: int | None = None,
 ) -> CareEvent:
-    _require_write(actor)
+    require_write(actor, "当前角色只读")
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = "请填写活动名称"
@@ -80,7 +75,7 @@ def event_for_user(actor: User, event_id: int) -> CareEvent:
 
 def invite(actor: User, event_id: int, **filters: str) -> int:
     """Invite the customers the filter finds (within the actor's visibility); returns how many were new."""
-    _require_write(actor)
+    require_write(actor, "当前角色只读")
     event = event_for_user(actor, event_id)
     ids = list(customer_list(actor, **filters).order_by().values_list("pk", flat=True)[:100_000])
     with transaction.atomic():
@@ -93,9 +88,9 @@ def invite(actor: User, event_id: int, **filters: str) -> int:
 
 
 def attendance_set(actor: User, invitation_id: int, status: str) -> Invitation:
-    _require_write(actor)
+    require_write(actor, "当前角色只读")
     inv = (
-        Invitation.objects.filter(pk=invitation_id, customer__in=visible_customers(actor))
+        Invitation.objects.filter(pk=invitation_id, customer__in=customers_visible_to(actor))
         .select_related("event", "customer")
         .first()
     )
@@ -106,7 +101,7 @@ def attendance_set(actor: User, invitation_id: int, status: str) -> Invitation:
     with transaction.atomic():
         Invitation.objects.filter(pk=inv.pk).update(status=status)
         if status in (Attendance.ATTENDED, Attendance.ABSENT):
-            _record(
+            record_add(
                 inv.customer,
                 actor,
                 RecordKind.NOTE,
@@ -127,12 +122,16 @@ def _invite_calls(event: CareEvent, rule: Rule) -> int:
           AND NOT EXISTS (SELECT 1 FROM {t} t WHERE t.customer_id = c.id AND +t.rule_id = %s
                           AND t.anchor_date = %s)
     """
-    from kedang.agenda.daily import _d
+    from kedang.agenda.daily import sql_date
 
     source = Source(
-        "c.id, NULL, NULL, NULL", _literal(event.date), body, [event.pk, rule.pk, _d(event.date)], "i.id"
+        "c.id, NULL, NULL, NULL",
+        _literal(event.date),
+        body,
+        [event.pk, rule.pk, sql_date(event.date)],
+        "i.id",
     )
-    created = _insert_tasks(rule, due=due, source=source)
+    created = insert_tasks(rule, due=due, source=source)
     for task_id, customer_id in (
         Task.objects.filter(rule=rule, anchor_date=event.date)
         .filter(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from kedang.exchange.pdf import _font
+from kedang.exchange.pdf import cjk_font
 
 from .models import Message
 from .templating import cn_date, company_name
@@ -42,7 +42,7 @@ def letters_pdf(
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
 
-    font = _font()
+    font = cjk_font()
     today = today or timezone.localdate()
     letters = list(messages)
     buf = io.BytesIO()

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from kedang.accounts.models import User
-from kedang.customers.selectors import visible_customers
-from kedang.exchange.pdf import _font
-from kedang.followups.excel import _sheet
+from kedang.archive.visibility import customers_visible_to
+from kedang.exchange.pdf import cjk_font
+from kedang.followups.excel import sheet_add
 from kedang.followups.models import Call
 from kedang.web.templatetags.kedang import mask_phone
 
@@ -37,7 +37,7 @@ class Register:
 
 def call_register(user: User, start: dt.date, end: dt.date) -> Register:
     calls = (
-        Call.objects.filter(called_on__gte=start, called_on__lte=end, customer__in=visible_customers(user))
+        Call.objects.filter(called_on__gte=start, called_on__lte=end, customer__in=customers_visible_to(user))
         .select_related("customer", "task__rule", "task__vehicle", "called_by")
         .order_by("called_on", "called_at", "id")[:MAX_ROWS]
     )
@@ -82,7 +82,7 @@ def letter_register(user: User, start: dt.date, end: dt.date) -> Register:
             channel=Channel.LETTER,
             created_at__gte=lo,
             created_at__lt=hi,
-            customer__in=visible_customers(user),
+            customer__in=customers_visible_to(user),
         )
         .select_related("customer", "created_by")
         .order_by("created_at", "id")[:MAX_ROWS]
@@ -112,7 +112,7 @@ def register_pdf(register: Register, *, printed_by: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _font()
+    font = cjk_font()
     today = timezone.localdate()
     cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)
     title = ParagraphStyle("title", fontName=font, fontSize=15, leading=20, alignment=1)
@@ -169,7 +169,7 @@ def register_pdf(register: Register, *, printed_by: str) -> bytes:
 
 def register_workbook(register: Register) -> bytes:
     wb = Workbook()
-    _sheet(wb, register.title[:31], register.header, register.rows, first=True)
+    sheet_add(wb, register.title[:31], register.header, register.rows, first=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

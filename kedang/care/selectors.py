@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from kedang.accounts.models import User
 from kedang.agenda.models import CARE_TRIGGER, Rule, Task, TaskStatus
 from kedang.agenda.selectors import work_tasks
-from kedang.customers.selectors import visible_customers
+from kedang.archive.visibility import customers_visible_to
 
 from .models import Message
 
@@ -40,7 +40,7 @@ def care_tasks(
 
 
 def outbox(user: User, *, channel: str = "", status: str = "", batch: str = "") -> QuerySet[Message]:
-    qs = Message.objects.filter(customer__in=visible_customers(user))
+    qs = Message.objects.filter(customer__in=customers_visible_to(user))
     if channel:
         qs = qs.filter(channel=channel)
     if status:

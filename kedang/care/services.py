@@ -7,35 +7,32 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
-from kedang.accounts.selectors import can_write
 from kedang.agenda.models import Rule, Task, TaskStatus
+from kedang.archive.timeline import record_add, records_add
+from kedang.archive.visibility import customer_for_read, customers_visible_to, require_write
 from kedang.customers.models import Customer, RecordKind, Vehicle
-from kedang.customers.selectors import get_customer_for_user, visible_customers
-from kedang.customers.services.common import _record
 
 from .contact import block_reason, dnc_cache, recipient
 from .dates import holiday_in
 from .models import Channel, DoNotContact, Message, MessageStatus, MessageTemplate
 from .templating import Values, check_template, cn_date, render
 
-
-def _require_write(actor: User) -> None:
-    if not can_write(actor):
-        raise PermissionDenied("当前角色只读，不能发送关怀消息")
+READ_ONLY = "当前角色只读，不能发送关怀消息"
 
 
 def template_save(
     actor: User, *, name: str, channel: str, subject: str, body: str, template_id: int | None = None
 ) -> MessageTemplate:
     """Create or change a message template; variables are checked."""
-    _require_write(actor)
+    require_write(actor, READ_ONLY)
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "请填写名称"
@@ -112,7 +109,7 @@ def drafts(
 ) -> list[Draft]:
     """The messages `template` makes for the chosen care tasks or customers, visible to `actor` only."""
     at = at or timezone.now()
-    customers = visible_customers(actor).select_related("owner")
+    customers = customers_visible_to(actor).select_related("owner")
     rows: list[tuple[Customer, Task | None]] = []
     if task_ids:
         tasks = (
@@ -149,7 +146,7 @@ def messages_queue(
 ) -> tuple[str, int]:
     """Queue one message per chosen task or customer (rendered now; sent by the worker). Returns the batch
     id and how many were queued. Blocked ones are queued too: the sender fails them with their reason."""
-    _require_write(actor)
+    require_write(actor, READ_ONLY)
     template = MessageTemplate.objects.filter(pk=template_id, active=True).first()
     if template is None:
         raise ValidationError({"template_id": "请选择模板"})
@@ -188,9 +185,9 @@ def _enqueue(batch: str) -> None:
 def message_timeline(message: Message, *, title: str) -> None:
     """Put the message on the customer's timeline (RecordKind.MESSAGE) and link the record."""
     body = message.body if not message.subject else f"{message.subject}\n{message.body}"
-    record = _record(
+    record = record_add(
         message.customer,
-        message.created_by,  # type: ignore[arg-type]
+        message.created_by,
         RecordKind.MESSAGE,
         title[:200],
         body,
@@ -202,10 +199,8 @@ def message_timeline(message: Message, *, title: str) -> None:
 def messages_sent(sent: list[tuple[Message, str]], now: dt.datetime) -> None:
     """Record messages as sent (with the gateway's id), each on its customer's timeline, and close the care
     tasks they were sent for. Set-based: a few statements for the whole group; call inside a transaction."""
-    from kedang.customers.models import Record
-
     day = timezone.localdate(now)
-    records = []
+    records: list[dict[str, Any]] = []
     for msg, provider_id in sent:
         title = (
             f"{msg.get_channel_display()}已发送：{msg.subject or msg.body}"
@@ -214,19 +209,18 @@ def messages_sent(sent: list[tuple[Message, str]], now: dt.datetime) -> None:
         )
         body = msg.body if not msg.subject else f"{msg.subject}\n{msg.body}"
         records.append(
-            Record(
-                customer_id=msg.customer_id,
-                vehicle_id=msg.vehicle_id,
-                kind=RecordKind.MESSAGE,
-                title=title[:200],
-                body=body,
-                occurred_on=day,
-                created_by_id=msg.created_by_id,
-            )
+            {
+                "customer": msg.customer_id,
+                "actor": msg.created_by_id,
+                "kind": RecordKind.MESSAGE,
+                "title": title,
+                "body": body,
+                "occurred_on": day,
+                "vehicle_id": msg.vehicle_id,
+            }
         )
         msg.status, msg.provider_id, msg.sent_at, msg.reason = MessageStatus.SENT, provider_id, now, ""
-    Record.objects.bulk_create(records)
-    for (msg, _), record in zip(sent, records, strict=True):
+    for (msg, _), record in zip(sent, records_add(records), strict=True):
         msg.record_id = record.pk
     Message.objects.bulk_update(
         [m for m, _ in sent], ["status", "provider_id", "sent_at", "reason", "record"], batch_size=500
@@ -273,8 +267,8 @@ def phone_task_for(message: Message) -> Task:
 
 def dnc_set(actor: User, *, customer_id: int, channel: str, blocked: bool, reason: str = "") -> None:
     """Turn a do-not-contact flag on or off (with a timeline note)."""
-    _require_write(actor)
-    customer = get_customer_for_user(actor, customer_id)  # 404 before the input is looked at
+    require_write(actor, READ_ONLY)
+    customer = customer_for_read(actor, customer_id)  # 404 before the input is looked at
     if channel not in Channel.values:
         raise ValidationError({"channel": "未知渠道"})
     label = Channel(channel).label
@@ -288,11 +282,11 @@ def dnc_set(actor: User, *, customer_id: int, channel: str, blocked: bool, reaso
             created = bool(DoNotContact.objects.filter(customer=customer, channel=channel).delete()[0])
             title = f"取消勿扰：{label}"
         if created:
-            _record(customer, actor, RecordKind.NOTE, title, reason)
+            record_add(customer, actor, RecordKind.NOTE, title, reason)
 
 
 def message_for_user(actor: User, message_id: int) -> Message:
-    msg = Message.objects.filter(pk=message_id, customer__in=visible_customers(actor)).first()
+    msg = Message.objects.filter(pk=message_id, customer__in=customers_visible_to(actor)).first()
     if msg is None:
         raise Http404("消息不存在")
     return msg
@@ -300,7 +294,7 @@ def message_for_user(actor: User, message_id: int) -> Message:
 
 def message_retry(actor: User, message_id: int) -> Message:
     """Queue a failed message again (after the reason has been dealt with)."""
-    _require_write(actor)
+    require_write(actor, READ_ONLY)
     msg = message_for_user(actor, message_id)
     if msg.status != MessageStatus.FAILED:
         from kedang.errors import Conflict

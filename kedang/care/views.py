@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write
 from kedang.agenda.models import TaskStatus
+from kedang.archive.output import output_logged
+from kedang.archive.visibility import customer_for_read
 from kedang.customers.models import Tier
-from kedang.customers.selectors import get_customer_for_user
 from kedang.errors import Conflict
 
 from . import events as ev
@@ -136,6 +137,13 @@ def outbox(request: HttpRequest) -> HttpResponse:
             .select_related("customer")[:2000]
         )
         pdf = letters_pdf(reversed(letters))
+        output_logged(
+            actor=user,
+            what="letters",
+            file_format="pdf",
+            rows=len(letters),
+            filters={"channel": channel, "status": status, "batch": batch},
+        )
         return HttpResponse(
             pdf,
             content_type="application/pdf",
@@ -221,10 +229,10 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
             ev.attendance_set(user, int(request.POST.get("invitation") or 0), request.POST.get("status", ""))
             messages.success(request, _("已记录"))
         return redirect("care_event", event.pk)
-    from kedang.customers.selectors import visible_customers
+    from kedang.archive.visibility import customers_visible_to
 
     invitations = (
-        Invitation.objects.filter(event=event, customer__in=visible_customers(user))
+        Invitation.objects.filter(event=event, customer__in=customers_visible_to(user))
         .select_related("customer", "task")
         .order_by("id")
     )
@@ -262,6 +270,14 @@ def register(request: HttpRequest) -> HttpResponse:
     reg = build(user, start, end)
     fmt = request.GET.get("format")
     name = f"{reg.title}-{start:%Y%m%d}-{end:%Y%m%d}"
+    if fmt in ("pdf", "xlsx"):
+        output_logged(
+            actor=user,
+            what=f"{reg.kind}_register",
+            file_format=fmt,
+            rows=len(reg.rows),
+            filters={"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
+        )
     if fmt == "pdf":
         return HttpResponse(
             registers.register_pdf(reg, printed_by=str(user)),
@@ -282,7 +298,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def contact_settings(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Do-not-contact flags of one customer, per channel (R-C6)."""
     user = _user(request)
-    customer = get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     if request.method == "POST":
         channel = request.POST.get("channel", "")
         services.dnc_set(
@@ -320,6 +336,6 @@ def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
     user = ical.user_for_token(token)
     if user is None:
         raise Http404("订阅地址无效")
-    return HttpResponse(
-        ical.calendar_ics(user, host=request.get_host()), content_type="text/calendar; charset=utf-8"
-    )
+    content = ical.calendar_ics(user, host=request.get_host())
+    output_logged(actor=user, what="calendar_feed", file_format="ics", rows=content.count(b"BEGIN:VEVENT"))
+    return HttpResponse(content, content_type="text/calendar; charset=utf-8")

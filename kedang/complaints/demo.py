@@ -47,9 +47,7 @@ def demo_complaints(
     users = {u.username: u for u in User.objects.filter(username__in=["csm", "cs1", "cs2", "svc", "gm"])}
     if not {"csm", "cs1", "svc"} <= set(users):
         raise RuntimeError("先运行 seed_demo 生成演示用户")
-    customers = list(
-        Customer.objects.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:400]
-    )
+    customers = list(Customer.live.all().order_by("pk").values_list("pk", flat=True)[:400])
     categories = list(Category.objects.filter(active=True).values_list("pk", flat=True))
     calendar = load_calendar([today.year - 1, today.year])
     tz = timezone.get_current_timezone()
@@ -62,7 +60,7 @@ def demo_complaints(
             continue
         customer_id = rng.choice(repeaters) if rng.random() < 0.2 else rng.choice(customers)
         customer = Customer.objects.get(pk=customer_id)
-        vehicle = customer.vehicles.filter(deleted_at__isnull=True).first()
+        vehicle = customer.vehicles(manager="live").all().first()
         agent = users[rng.choice(["cs1", "cs2"]) if "cs2" in users else "cs1"]
         with transaction.atomic():
             c = complaint_create(

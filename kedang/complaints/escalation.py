@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.roles import MANAGER_ROLES, Role
-from kedang.customers.models import Record, RecordKind
+from kedang.archive.timeline import records_add
+from kedang.customers.models import RecordKind
 
 from .models import OPEN_STATES, Complaint, Transition
 
@@ -86,17 +87,16 @@ def escalate_overdue_complaints(day: dt.date) -> int:
                 for r in rows
             ]
         )
-        Record.objects.bulk_create(
-            [
-                Record(
-                    customer_id=r["customer_id"],
-                    vehicle_id=r["vehicle_id"],
-                    kind=RecordKind.COMPLAINT,
-                    title=f"投诉 {r['number']}：逾期上报 {to}",
-                    body=f"时限 {r['due_on']:%Y-%m-%d}",
-                    occurred_on=day,
-                )
-                for r in rows
-            ]
+        records_add(
+            {
+                "customer": r["customer_id"],
+                "actor": None,
+                "kind": RecordKind.COMPLAINT,
+                "title": f"投诉 {r['number']}：逾期上报 {to}",
+                "body": f"时限 {r['due_on']:%Y-%m-%d}",
+                "occurred_on": day,
+                "vehicle_id": r["vehicle_id"],
+            }
+            for r in rows
         )
     return total

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils import timezone, translation
 
-from kedang.exchange.pdf import _d, _font, form_meta, form_pdf, form_section, form_signatures
+from kedang.exchange.pdf import cjk_font, date_text, form_meta, form_pdf, form_section, form_signatures
 
 from .models import Complaint, State
 
@@ -38,7 +38,7 @@ def complaint_form(complaint: Complaint, *, printed_by: str, today: dt.date | No
 
     from kedang.web.templatetags.kedang import mask_phone
 
-    font = _font()
+    font = cjk_font()
     today = today or timezone.localdate()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
     cell = ParagraphStyle("cell", fontName=font, fontSize=9.5, leading=13)
@@ -63,19 +63,19 @@ def complaint_form(complaint: Complaint, *, printed_by: str, today: dt.date | No
     rows = [
         ["客户名称", p(customer.name), "档号", p(customer.archive_no)],
         ["联系电话", p(mask_phone(customer.phone_norm)), "车辆", p(vehicle)],
-        ["受理日期", p(_d(c.received_on)), "投诉渠道", p(channel)],
+        ["受理日期", p(date_text(c.received_on)), "投诉渠道", p(channel)],
         ["投诉类别", p(c.category or ""), "受理人", p(c.created_by)],
         ["投诉内容", p(c.summary), "", ""],
         ["责任部门", p(c.department or ""), "处理人", p(c.handler or "")],
         ["处理结果", p(c.resolution), "", ""],
         ["客户意见", p(c.opinion), "满意度", p(f"{c.satisfaction}/5" if c.satisfaction else "")],
         ["补偿/折让", p("\n".join(comps)), "", ""],
-        ["状态", p(state), "结案日期", p(_d(c.closed_on))],
+        ["状态", p(state), "结案日期", p(date_text(c.closed_on))],
     ]
     if c.reject_reason:
         rows.insert(-1, ["不予受理原因", p(c.reject_reason), "", ""])
     if c.call_id:
-        rows.insert(5, ["来源", p(f"回访电话（{_d(c.call.called_on) if c.call else ''}）"), "", ""])
+        rows.insert(5, ["来源", p(f"回访电话（{date_text(c.call.called_on) if c.call else ''}）"), "", ""])
     grid = TableStyle(
         [
             ("FONT", (0, 0), (-1, -1), font, 9.5),

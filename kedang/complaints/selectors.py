@@ -18,7 +18,7 @@ from .workflow import CUSTOMER_SERVICE
 
 def visible_complaints(user: User) -> QuerySet[Complaint]:
     """The complaints of the customers the user may see (R-G2), and those assigned to her to handle."""
-    from kedang.customers.selectors import visibility_q
+    from kedang.archive.visibility import visibility_q
 
     qs = Complaint.objects.filter(customer__deleted_at__isnull=True)
     cond = visibility_q(user, owner_field="customer__owner", customer_field="customer_id")

@@ -23,6 +23,7 @@ from kedang.accounts.models import Department, User
 from kedang.accounts.roles import Role
 from kedang.accounts.selectors import can_write
 from kedang.agenda.workdays import load_calendar
+from kedang.archive.timeline import record_add
 from kedang.customers.models import ArchiveFile, FileType, Record, RecordKind
 from kedang.errors import Conflict
 
@@ -80,14 +81,14 @@ def _state_label(state: str) -> str:
 
 
 def _timeline(complaint: Complaint, actor: User | None, title: str, body: str, day: dt.date) -> Record:
-    return Record.objects.create(
-        customer_id=complaint.customer_id,
-        vehicle_id=complaint.vehicle_id,
-        kind=RecordKind.COMPLAINT,
-        title=f"投诉 {complaint.number}：{title}"[:200],
-        body=body,
+    return record_add(
+        complaint.customer_id,
+        actor,
+        RecordKind.COMPLAINT,
+        f"投诉 {complaint.number}：{title}",
+        body,
         occurred_on=day,
-        created_by=actor,
+        vehicle_id=complaint.vehicle_id,
     )
 
 
@@ -129,12 +130,12 @@ def complaint_create(
 ) -> Complaint:
     """Record a complaint (R-P1): any staff member who may write to the customer's archive. It enters the
     workflow as received, with the confirmation deadline, and lands on the customer's timeline."""
-    from kedang.customers.services.common import _customer_for_write
+    from kedang.archive.visibility import customer_for_write
     from kedang.customers.services.documents import attachment_store
     from kedang.customers.services.upload_checks import check_upload
 
     today = today or timezone.localdate()
-    customer = _customer_for_write(actor, customer_id, lock=False)
+    customer = customer_for_write(actor, customer_id, lock=False)
     errors: dict[str, list[ValidationError]] = {}
     channel = CHANNEL_ALIASES.get(channel, channel)
     if channel not in Channel.values:
@@ -146,7 +147,7 @@ def complaint_create(
         errors["summary"] = [ValidationError(f"投诉内容不能超过{MAX_SUMMARY}字", code="max_length")]
     vehicle = None
     if vehicle_id:
-        vehicle = customer.vehicles.filter(pk=vehicle_id, deleted_at__isnull=True).first()
+        vehicle = customer.vehicles(manager="live").filter(pk=vehicle_id).first()
         if vehicle is None:
             errors["vehicle_id"] = [ValidationError("车辆不属于该客户", code="invalid_choice")]
     category = None
@@ -419,15 +420,15 @@ def compensation_decide(*, actor: User, compensation_id: int, approve: bool, not
         archive_file, _ = ArchiveFile.objects.get_or_create(
             customer_id=complaint.customer_id, file_type=file_type, vehicle=None
         )
-        comp.record = Record.objects.create(
-            customer_id=complaint.customer_id,
+        comp.record = record_add(
+            complaint.customer_id,
+            actor,
+            RecordKind.COMPLAINT,
+            f"投诉 {complaint.number}：{text}",
+            body,
+            occurred_on=today,
             vehicle_id=complaint.vehicle_id,
             file=archive_file,
-            kind=RecordKind.COMPLAINT,
-            title=f"投诉 {complaint.number}：{text}"[:200],
-            body=body,
-            occurred_on=today,
-            created_by=actor,
         )
     comp.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "record"])
     _log(
@@ -462,15 +463,15 @@ def complaint_from_call(call: Any) -> str:
 
 def complaint_form_pdf(*, actor: User, complaint_id: int) -> tuple[Complaint, bytes]:
     """《客户投诉处理表》 of a visible complaint (404 otherwise) as PDF; the print is logged."""
-    from kedang.exchange.models import ExportLog
+    from kedang.archive.output import output_logged
 
     from .pdf import complaint_form
     from .selectors import get_complaint_for_user
 
     complaint = get_complaint_for_user(actor, complaint_id)
     content = complaint_form(complaint, printed_by=str(actor))
-    ExportLog.objects.create(
-        user=actor,
+    output_logged(
+        actor=actor,
         what="complaint_form",
         file_format="pdf",
         rows=1,
@@ -484,7 +485,7 @@ def complaint_analysis_export(
     *, actor: User, start: dt.date, end: dt.date, today: dt.date, department_id: int | None = None
 ) -> bytes:
     """The analysis (R-P4) as .xlsx, with the page's filters; logged."""
-    from kedang.exchange.models import ExportLog
+    from kedang.archive.output import output_logged
 
     from .analysis import analysis_workbook, complaint_analysis
 
@@ -496,7 +497,7 @@ def complaint_analysis_export(
         "end": end.isoformat(),
         **({"department": dept.name} if dept else {}),
     }
-    ExportLog.objects.create(
-        user=actor, what="complaint_analysis", file_format="xlsx", rows=report.total, filters=filters
+    output_logged(
+        actor=actor, what="complaint_analysis", file_format="xlsx", rows=report.total, filters=filters
     )
     return content

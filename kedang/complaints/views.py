@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import Department, User
 from kedang.accounts.selectors import can_write
-from kedang.customers.selectors import get_customer_for_user, visible_customers
+from kedang.archive.visibility import customer_for_read, customers_visible_to
 from kedang.errors import Conflict
 
 from .analysis import complaint_analysis
@@ -102,11 +102,9 @@ def vehicle_options(request: HttpRequest) -> HttpResponse:
     customer_id = request.GET.get("customer", "")
     vehicles = []
     if customer_id.isdigit():
-        customer = visible_customers(_user(request)).filter(pk=int(customer_id)).first()
+        customer = customers_visible_to(_user(request)).filter(pk=int(customer_id)).first()
         if customer is not None:
-            vehicles = list(
-                customer.vehicles.filter(deleted_at__isnull=True).order_by("-delivery_date", "-id")
-            )
+            vehicles = list(customer.vehicles(manager="live").all().order_by("-delivery_date", "-id"))
     return render(request, "complaints/_vehicle_options.html", {"vehicles": vehicles})
 
 
@@ -143,11 +141,11 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 return redirect("complaint_detail", c.pk)
         picked = form.data.get("customer", "")
         if picked.isdigit():
-            customer = visible_customers(user).filter(pk=int(picked)).first()
+            customer = customers_visible_to(user).filter(pk=int(picked)).first()
     else:
         initial: dict[str, Any] = {}
         if request.GET.get("customer", "").isdigit():
-            customer = get_customer_for_user(user, int(request.GET["customer"]))
+            customer = customer_for_read(user, int(request.GET["customer"]))
             initial["customer"] = customer.pk
         form = ComplaintForm(initial=initial)
     context = {
@@ -155,7 +153,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         "customer": customer,
         "channels": Channel.choices,
         "categories": category_options(),
-        "vehicles": list(customer.vehicles.filter(deleted_at__isnull=True)) if customer else [],
+        "vehicles": list(customer.vehicles(manager="live").all()) if customer else [],
     }
     return render(request, "complaints/form.html", context)
 

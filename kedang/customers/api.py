@@ -15,11 +15,12 @@ from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from kedang.accounts.models import User
-from kedang.privacy import masking
+from kedang.archive import masking
+from kedang.archive.visibility import customer_for_read, vehicle_for_read
 from kedang.privacy.access_log import log_access
 
 from .models import Customer, Vehicle
-from .selectors import customer_list, get_customer_for_user, get_vehicle_for_user
+from .selectors import customer_list
 from .services import customer_create, customer_delete, customer_update, vehicle_create, vehicle_update
 
 router = Router(tags=["customers"])
@@ -254,7 +255,7 @@ def _customer_out(customer: Customer, user: User, *, vehicle_ids: list[int] | No
 
 
 def _customer_detail(customer: Customer, user: User) -> dict[str, Any]:
-    ids = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("id").values_list("id", flat=True))
+    ids = list(customer.vehicles(manager="live").all().order_by("id").values_list("id", flat=True))
     return _customer_out(customer, user, vehicle_ids=ids)
 
 
@@ -293,7 +294,7 @@ def customers_list(
 @router.get("/customers/{id}", response={200: CustomerOut, **ERRORS})
 def customers_get(request: HttpRequest, id: int) -> dict[str, Any]:
     actor = _actor(request)
-    customer = get_customer_for_user(actor, id)
+    customer = customer_for_read(actor, id)
     log_access(actor, "view", customer=customer, what="API", request=request)
     return _customer_detail(customer, actor)
 
@@ -330,8 +331,8 @@ def customers_delete(
 
 @router.get("/customers/{id}/vehicles", response={200: VehicleListOut, **ERRORS})
 def customer_vehicles(request: HttpRequest, id: int) -> dict[str, Any]:
-    customer = get_customer_for_user(_actor(request), id)
-    items = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("id"))
+    customer = customer_for_read(_actor(request), id)
+    items = list(customer.vehicles(manager="live").all().order_by("id"))
     return {"items": items, "count": len(items)}
 
 
@@ -342,7 +343,7 @@ def vehicles_create(request: HttpRequest, id: int, payload: VehicleIn) -> Status
 
 @router.get("/vehicles/{id}", response={200: VehicleOut, **ERRORS})
 def vehicles_get(request: HttpRequest, id: int) -> Vehicle:
-    return get_vehicle_for_user(_actor(request), id)
+    return vehicle_for_read(_actor(request), id)
 
 
 @router.patch("/vehicles/{id}", response={200: VehicleOut, **ERRORS})

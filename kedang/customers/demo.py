@@ -283,7 +283,7 @@ class DemoCustomer:
 
 
 @dataclass
-class _Seen:
+class UniqueValues:
     """Values that must not repeat across the generated data (and the database)."""
 
     vins: set[str] = field(default_factory=set)
@@ -338,7 +338,7 @@ def _next_after(start: dt.date, months: int, today: dt.date) -> dt.date:
     return add_months(start, k * months)
 
 
-def demo_vehicle(rng: random.Random, region: Region, today: dt.date, seen: _Seen) -> DemoVehicle:
+def demo_vehicle(rng: random.Random, region: Region, today: dt.date, seen: UniqueValues) -> DemoVehicle:
     """One vehicle sold to a customer of `region`: VIN, plate of the region, dates derived from the delivery."""
     models = [m for m, _ in CAR_MODELS]
     model = rng.choices(models, weights=[w for _, w in CAR_MODELS])[0]
@@ -387,10 +387,15 @@ def demo_vehicle(rng: random.Random, region: Region, today: dt.date, seen: _Seen
 
 
 def demo_customer(
-    rng: random.Random, fake: Faker, *, today: dt.date, owners: Sequence[str], seen: _Seen | None = None
+    rng: random.Random,
+    fake: Faker,
+    *,
+    today: dt.date,
+    owners: Sequence[str],
+    seen: UniqueValues | None = None,
 ) -> DemoCustomer:
     """One customer (80 % persons, 20 % companies) with 0–4 vehicles; valid identifiers throughout."""
-    seen = seen if seen is not None else _Seen()
+    seen = seen if seen is not None else UniqueValues()
     region = rng.choice(REGIONS)
     company = rng.random() < 0.2
     fields: dict[str, Any] = {"address": _address(rng, region, company=company), "tier": _tier(rng, company)}
@@ -456,14 +461,14 @@ def demo_customers(
     seed: int = DEFAULT_SEED,
     today: dt.date | None = None,
     owners: Sequence[str] = ("am1", "am2", "am3"),
-    seen: _Seen | None = None,
+    seen: UniqueValues | None = None,
 ) -> Iterator[DemoCustomer]:
     """`n` reproducible demo customers (pure data: nothing is written)."""
     today = today or timezone.localdate()
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
-    seen = seen if seen is not None else _Seen()
+    seen = seen if seen is not None else UniqueValues()
     for _ in range(n):
         yield demo_customer(rng, fake, today=today, owners=owners, seen=seen)
 
@@ -568,7 +573,7 @@ def demo_seed(
         )
     )
     existing = Customer.objects.count()
-    seen = _Seen(vins=set(Vehicle.objects.values_list("vin", flat=True)))
+    seen = UniqueValues(vins=set(Vehicle.objects.values_list("vin", flat=True)))
     specs = demo_customers(customers, seed=seed + existing * 7919, today=today, owners=owners, seen=seen)
     result = SeedResult(users=users)
     while result.customers < customers:

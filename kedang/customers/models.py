@@ -12,6 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kedang.archive.softdelete import LiveManager
 from kedang.privacy.crypto import EncryptedCharField
 
 
@@ -99,6 +100,8 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, editable=False
     )
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    objects = models.Manager()  # everything, the recycle bin included (the default manager)
+    live = LiveManager()  # not in the recycle bin
     # optimistic lock: a save based on an older version is refused with the diff (R-G3)
     version = models.PositiveIntegerField(default=1, editable=False)
     # filing sign-off (R-G5): submitted with the customer's signature by the handler, approved by a
@@ -183,6 +186,8 @@ class Vehicle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    objects = models.Manager()
+    live = LiveManager()
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -1,4 +1,5 @@
-"""Read queries over the archive. Every one takes the user and applies visibility (R-G2) first."""
+"""Read queries over the archive. Every one takes the user and applies visibility (R-G2, kedang.archive.visibility)
+first."""
 
 from __future__ import annotations
 
@@ -10,56 +11,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kedang.accounts.models import User
-from kedang.accounts.roles import Scope
-from kedang.accounts.selectors import data_scope
+from kedang.archive.visibility import customers_visible_to
 
 from .models import ArchiveFile, Attachment, ChecklistItem, Customer, FileType, Record, Vehicle
-
-
-def visibility_q(user: User, *, owner_field: str = "owner", customer_field: str = "pk") -> Q | None:
-    """The user's data scope (R-G2) plus her approved, unexpired access grants, as a condition
-    on an owner field and a customer-id field; None means everything.
-
-    Returns an always-false condition for a user without a role."""
-    from kedang.governance.grants import granted_customer_ids
-
-    scope = data_scope(user)
-    if scope.scope is None:
-        return Q(**{f"{customer_field}__in": []})
-    if scope.scope == Scope.ALL:
-        return None
-    cond = Q(**{owner_field: user.pk}) | Q(**{f"{customer_field}__in": granted_customer_ids(user.pk)})
-    if scope.scope == Scope.SELF:
-        return cond
-    return cond | Q(**{f"{owner_field}__department_id__in": scope.department_ids})
-
-
-def visible_customers(user: User) -> QuerySet[Customer]:
-    """The customers this user may see: her role's data scope (plus, later, approved access grants)."""
-    qs = Customer.objects.filter(deleted_at__isnull=True)
-    cond = visibility_q(user)
-    return qs if cond is None else qs.filter(cond)
-
-
-def get_customer_for_user(user: User, customer_id: int) -> Customer:
-    """The customer, or 404 — the same answer for 'does not exist' and 'not yours'."""
-    customer = (
-        visible_customers(user).select_related("owner", "owner__department").filter(pk=customer_id).first()
-    )
-    if customer is None:
-        raise Http404("客户不存在")
-    return customer
-
-
-def visible_vehicles(user: User) -> QuerySet[Vehicle]:
-    return Vehicle.objects.filter(deleted_at__isnull=True, customer__in=visible_customers(user))
-
-
-def get_vehicle_for_user(user: User, vehicle_id: int) -> Vehicle:
-    vehicle = visible_vehicles(user).select_related("customer").filter(pk=vehicle_id).first()
-    if vehicle is None:
-        raise Http404("车辆不存在")
-    return vehicle
 
 
 def customer_list(
@@ -74,7 +28,7 @@ def customer_list(
     """The customer list with its simple filter. The text filter is the simple one; search is its own app."""
     from kedang.search.selectors import filter_customers_by_text
 
-    qs = visible_customers(user)
+    qs = customers_visible_to(user)
     if owner:
         qs = qs.filter(owner__username=owner)
     if tier:
@@ -87,7 +41,7 @@ def customer_list(
         "tags",
         Prefetch(
             "vehicles",
-            queryset=Vehicle.objects.filter(deleted_at__isnull=True).only("id", "plate", "customer_id"),
+            queryset=Vehicle.live.all().only("id", "plate", "customer_id"),
         ),
     )
     if q.strip():
@@ -136,7 +90,7 @@ def customer_files(customer: Customer) -> list[FileStatus]:
             Prefetch("checklist", queryset=ChecklistItem.objects.filter(active=True).order_by("order", "id"))
         )
     )
-    vehicles = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("id"))
+    vehicles = list(customer.vehicles(manager="live").all().order_by("id"))
     files = {(f.file_type_id, f.vehicle_id): f for f in ArchiveFile.objects.filter(customer=customer)}
     records = list(
         Record.objects.filter(customer=customer, file__isnull=False)
@@ -177,7 +131,7 @@ def customer_timeline(customer: Customer, *, kind: str = "", limit: int = 200) -
 def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
     att = (
         Attachment.objects.select_related("record")
-        .filter(pk=attachment_id, record__customer__in=visible_customers(user))
+        .filter(pk=attachment_id, record__customer__in=customers_visible_to(user))
         .first()
     )
     if att is None:
@@ -187,7 +141,7 @@ def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
 
 def customer_counts(user: User) -> dict[str, int]:
     """Small figures for the home page."""
-    qs = visible_customers(user)
+    qs = customers_visible_to(user)
     return qs.aggregate(
         customers=Count("id"), vehicles=Count("vehicles", filter=Q(vehicles__deleted_at__isnull=True))
     )

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 from kedang.accounts.models import User
 from kedang.accounts.roles import Scope
 from kedang.accounts.selectors import can_write, data_scope, is_manager
+from kedang.archive import masking
+from kedang.archive.masking import CUSTOMER_FIELDS as MASKED_FIELDS
+from kedang.archive.visibility import customer_for_read, vehicle_for_read
 from kedang.errors import ApprovalPending, Conflict
 from kedang.governance.filing import FILING_SUPERVISORS
-from kedang.privacy import masking
 from kedang.privacy.access_log import log_access
-from kedang.privacy.masking import CUSTOMER_FIELDS as MASKED_FIELDS
 from kedang.privacy.models import AccessAction
 from kedang.web.forms import add_service_errors
 
@@ -111,7 +112,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters(*MASKED_FIELDS)
 def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     if not can_write(user):
         raise PermissionDenied("当前角色只读")
     owner_locked = not is_manager(user)
@@ -169,13 +170,13 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     tab = request.GET.get("tab", "profile")
     templates = {key: template for key, _label, template in TABS}
     if tab not in templates:
         tab = "profile"
     kind = request.GET.get("kind", "")
-    vehicles = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("-delivery_date", "-id"))
+    vehicles = list(customer.vehicles(manager="live").all().order_by("-delivery_date", "-id"))
     files = selectors.customer_files(customer)
     missing = sum(len(f.missing) for f in files)
     context = {
@@ -204,7 +205,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 def vehicle_create(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     if request.method == "POST":
         form = VehicleForm(request.POST)
         if form.is_valid():
@@ -225,7 +226,7 @@ def vehicle_create(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 def vehicle_edit(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     user = _user(request)
-    vehicle = selectors.get_vehicle_for_user(user, vehicle_id)
+    vehicle = vehicle_for_read(user, vehicle_id)
     if request.method == "POST":
         form = VehicleForm(request.POST)
         if form.is_valid():
@@ -253,7 +254,7 @@ def _files_tab(customer_id: int) -> str:
 @require_POST
 def document_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         d = form.cleaned_data
@@ -282,7 +283,7 @@ def document_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def file_location(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     form = LocationForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -308,7 +309,7 @@ def file_location(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         services.note_add(actor=user, customer_id=customer.pk, **form.cleaned_data)
@@ -359,7 +360,7 @@ def field_check(request: HttpRequest, field: str) -> HttpResponse:
 @require_POST
 def customer_revert(request: HttpRequest, customer_id: int, history_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     try:
         services.customer_revert(
             actor=user, customer_id=customer.pk, history_id=history_id, reason=request.POST.get("reason", "")
@@ -377,7 +378,7 @@ def customer_revert(request: HttpRequest, customer_id: int, history_id: int) -> 
 @require_POST
 def customer_delete(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = selectors.get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     try:
         services.customer_delete(actor=user, customer_id=customer.pk, reason=request.POST.get("reason", ""))
     except Conflict as exc:
@@ -397,7 +398,7 @@ def customer_delete(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def vehicle_delete(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     user = _user(request)
-    vehicle = selectors.get_vehicle_for_user(user, vehicle_id)
+    vehicle = vehicle_for_read(user, vehicle_id)
     try:
         services.vehicle_delete(actor=user, vehicle_id=vehicle.pk, reason=request.POST.get("reason", ""))
     except Conflict as exc:

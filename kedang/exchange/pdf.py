@@ -20,7 +20,7 @@ from kedang.customers.models import Customer
 FONT = "STSong-Light"
 
 
-def _font() -> str:
+def cjk_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
@@ -29,7 +29,7 @@ def _font() -> str:
     return FONT
 
 
-def _d(value: dt.date | None) -> str:
+def date_text(value: dt.date | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
@@ -42,7 +42,7 @@ def form_meta(reference: str, *, today: dt.date, printed_by: str) -> Any:
     from reportlab.lib.units import mm
     from reportlab.platypus import Table, TableStyle
 
-    style = [("FONT", (0, 0), (-1, -1), _font(), 10), ("ALIGN", (1, 0), (1, 0), "CENTER")]
+    style = [("FONT", (0, 0), (-1, -1), cjk_font(), 10), ("ALIGN", (1, 0), (1, 0), "CENTER")]
     return Table(
         [[reference, f"打印日期：{today:%Y-%m-%d}", f"打印人：{printed_by}"]],
         colWidths=[70 * mm, 55 * mm, 55 * mm],
@@ -55,7 +55,7 @@ def form_section(text: str) -> Any:
     from reportlab.platypus import Paragraph
 
     return Paragraph(
-        text, ParagraphStyle("h", fontName=_font(), fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
+        text, ParagraphStyle("h", fontName=cjk_font(), fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
     )
 
 
@@ -69,7 +69,7 @@ def form_signatures(labels: list[str], label_widths_mm: list[float]) -> Any:
     widths = [w for lw in label_widths_mm for w in (lw * mm, (180 - sum(label_widths_mm)) / len(labels) * mm)]
     lines = [("LINEBELOW", (i, 0), (i, 0), 0.6, colors.black) for i in range(1, len(cells), 2)]
     return Table(
-        [cells], colWidths=widths, style=TableStyle([("FONT", (0, 0), (-1, -1), _font(), 10), *lines])
+        [cells], colWidths=widths, style=TableStyle([("FONT", (0, 0), (-1, -1), cjk_font(), 10), *lines])
     )
 
 
@@ -79,7 +79,7 @@ def form_pdf(story: list[Any], *, title: str, reference: str, today: dt.date) ->
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
 
-    font = _font()
+    font = cjk_font()
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -114,7 +114,7 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
 
     from kedang.web.templatetags.kedang import mask_id, mask_phone
 
-    font = _font()
+    font = cjk_font()
     today = today or timezone.localdate()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=11)
@@ -126,7 +126,7 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
         return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), cell)
 
     person = customer.kind == "person"
-    vehicles = list(customer.vehicles.filter(deleted_at__isnull=True).order_by("delivery_date", "id"))
+    vehicles = list(customer.vehicles(manager="live").all().order_by("delivery_date", "id"))
     contacts = list(customer.contacts.all())
     tags = "、".join(t.name for t in customer.tags.all())
     owner = customer.owner
@@ -139,7 +139,7 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
                 "性别",
                 p(customer.get_gender_display() if customer.gender else ""),
                 "出生日期",
-                p(_d(customer.birthday) + ("（过农历生日）" if customer.birthday_is_lunar else "")),
+                p(date_text(customer.birthday) + ("（过农历生日）" if customer.birthday_is_lunar else "")),
             ]
             if person
             else ["法定代表人", p(customer.legal_representative), "统一社会信用代码", p(customer.uscc)]
@@ -153,8 +153,8 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
         ["电话", p(mask_phone(customer.phone_norm)), "备用电话", p(mask_phone(customer.phone2_norm))],
         ["地址", p(customer.address), "", ""],
         ["电子邮箱", p(customer.email), "来源", p(customer.source)],
-        ["客户经理", p(owner_text), "建立关系日期", p(_d(customer.since))],
-        ["标签", p(tags), "建档日期", p(_d(timezone.localtime(customer.created_at).date()))],
+        ["客户经理", p(owner_text), "建立关系日期", p(date_text(customer.since))],
+        ["标签", p(tags), "建档日期", p(date_text(timezone.localtime(customer.created_at).date()))],
     ]
     if not person:
         basic.append(["经营范围", p(customer.business_scope), "", ""])
@@ -196,10 +196,10 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
                 v.plate,
                 v.vin,
                 p(v.model),
-                _d(v.delivery_date),
+                date_text(v.delivery_date),
                 f"{v.maintenance_cycle_months}个月" if v.maintenance_cycle_months else "",
-                _d(v.maintenance_due),
-                _d(v.insurance_expiry),
+                date_text(v.maintenance_due),
+                date_text(v.insurance_expiry),
             ]
         )
     if not vehicles:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kedang.followups.models import Call
 
-from .pdf import _d, _font, form_meta, form_pdf, form_section, form_signatures
+from .pdf import cjk_font, date_text, form_meta, form_pdf, form_section, form_signatures
 
 
 def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = None) -> bytes:
@@ -23,7 +23,7 @@ def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = Non
 
     from kedang.web.templatetags.kedang import mask_phone
 
-    font = _font()
+    font = cjk_font()
     today = today or timezone.localdate()
     customer, task = call.customer, call.task
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
@@ -36,7 +36,7 @@ def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = Non
     vehicle = task.vehicle
     car = f"{vehicle.plate or vehicle.vin} {vehicle.model}".strip() if vehicle else ""
     event = task.event
-    cause = f"{event.get_kind_display()} {_d(event.date)}" if event else ""
+    cause = f"{event.get_kind_display()} {date_text(event.date)}" if event else ""
     called_at = timezone.localtime(call.called_at)
     rule = (
         task.rule.name if task.rule.name.startswith(task.rule.code) else f"{task.rule.code} {task.rule.name}"
@@ -45,8 +45,8 @@ def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = Non
         ["客户名称", p(customer.name), "档号", p(customer.archive_no)],
         ["联系电话", p(mask_phone(customer.phone_norm)), "车辆", p(car)],
         ["回访项目", p(rule), "起因", p(cause)],
-        ["应回访日", p(_d(task.due_date)), "第几次拨打", p(f"第{call.attempt}次")],
-        ["通话时间", p(f"{_d(call.called_on)} {called_at:%H:%M}"), "经办人", p(str(call.called_by))],
+        ["应回访日", p(date_text(task.due_date)), "第几次拨打", p(f"第{call.attempt}次")],
+        ["通话时间", p(f"{date_text(call.called_on)} {called_at:%H:%M}"), "经办人", p(str(call.called_by))],
         ["通话结果", p(call.get_outcome_display()), "转投诉", p("是" if call.complaint_requested else "否")],
         ["客户反映的问题", p(call.issue), "", ""],
         ["备注", p(call.remarks), "", ""],

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kedang.customers.demo import _Seen, demo_customers
+from kedang.customers.demo import UniqueValues, demo_customers
 
 HEADERS = [
     "客户名称",
@@ -37,7 +37,7 @@ def sample_rows(
 ) -> Iterator[list[Any]]:
     """Rows of `n` customers (more rows than customers: one per vehicle). Identifiers never repeat;
     company names may, past a few thousand (the generator has only so many)."""
-    seen = _Seen()
+    seen = UniqueValues()
     specs = (
         spec
         for start in range(0, n, 2000)
@@ -65,7 +65,7 @@ def sample_rows(
             yield [*base, v["vin"], v["plate"], v["model"], v["delivery_date"], v["invoice_date"], notes]
 
 
-def _fresh_names(seen: _Seen) -> _Seen:
+def _fresh_names(seen: UniqueValues) -> UniqueValues:
     seen.names = set()
     return seen
 

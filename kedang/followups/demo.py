@@ -52,9 +52,7 @@ def demo_followups(*, days: int = 45, seed: int = 2026, today: dt.date | None = 
     if desk is None:
         return result
     vehicles = list(
-        Vehicle.objects.filter(deleted_at__isnull=True, customer__deleted_at__isnull=True)
-        .select_related("customer")
-        .order_by("id")
+        Vehicle.live.filter(customer__deleted_at__isnull=True).select_related("customer").order_by("id")
     )
     for n in range(days, -1, -1):
         day = today - dt.timedelta(days=n)

@@ -29,7 +29,7 @@ def _counts_row(c: Counts) -> list[Any]:
     return [c.due, c.done, c.overdue, c.unreachable, c.rate]
 
 
-def _sheet(
+def sheet_add(
     wb: Workbook, title: str, header: list[str], rows: list[list[Any]], *, first: bool = False
 ) -> None:
     ws = wb.active if first else wb.create_sheet()
@@ -61,31 +61,31 @@ def report_workbook(report: Report, *, filters: str = "") -> bytes:
             _("应回访、已回访、逾期、无法联系按应回访日落在期间内的任务计；得分按期间内接通的电话计。"),
         ],
     ]
-    _sheet(wb, _("汇总"), [_("项目"), _("汇总")], summary, first=True)
+    sheet_add(wb, _("汇总"), [_("项目"), _("汇总")], summary, first=True)
     ws = wb.active
     assert ws is not None
     ws.column_dimensions["B"].width = 60
     for row in ws.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, horizontal="left")
-    _sheet(
+    sheet_add(
         wb,
         _("按人员"),
         [_("人员"), *counts, _("平均分") + " %", _("份数")],
         [[line.name, *_counts_row(line.counts), line.score, line.answers] for line in report.by_agent],
     )
-    _sheet(
+    sheet_add(
         wb,
         _("按部门"),
         [_("部门"), *counts, _("平均分") + " %", _("份数")],
         [[line.name, *_counts_row(line.counts), line.score, line.answers] for line in report.by_department],
     )
-    _sheet(
+    sheet_add(
         wb,
         _("按调查项目"),
         [_("调查表"), _("项目"), _("满分"), _("份数"), _("平均分"), _("满分比") + " %"],
         [[i.questionnaire, i.text, i.scale_max, i.answers, i.average, i.share] for i in report.items],
     )
-    _sheet(
+    sheet_add(
         wb,
         _("趋势"),
         [_("日期段"), *counts, _("平均分") + " %"],

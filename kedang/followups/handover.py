@@ -16,8 +16,8 @@ from django.db.models import Min
 from kedang.accounts.models import User
 from kedang.agenda.models import EventKind, ServiceEvent
 from kedang.agenda.workdays import add_months, load_calendar
+from kedang.archive.visibility import customers_visible_to
 from kedang.customers.models import Customer, Record, Vehicle
-from kedang.customers.selectors import visible_customers
 
 
 def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -89,7 +89,7 @@ def handover_report(user: User, *, start: dt.date, end: dt.date, today: dt.date)
     """Every sales file due for the deliveries and every repair file due for the repairs in [start, end],
     on the customers the user may see; a handful of queries, whatever the number of vehicles."""
     calendar = load_calendar(range(start.year, end.year + 2))
-    customers = visible_customers(user)
+    customers = customers_visible_to(user)
     sales_days, repair_days = settings.KEDANG_HANDOVER_SALES_DAYS, settings.KEDANG_HANDOVER_REPAIR_DAYS
 
     vehicles = list(

@@ -23,7 +23,7 @@ from kedang.accounts.models import User
 from kedang.agenda.models import CARE_TRIGGER, Task, TaskStatus
 from kedang.agenda.selectors import sees_team, visible_tasks
 from kedang.agenda.workdays import add_months
-from kedang.customers.selectors import visible_customers
+from kedang.archive.visibility import customers_visible_to
 
 from .models import Answer
 
@@ -134,7 +134,7 @@ def _scope(
         .exclude(rule__event_kinds=CARE_TRIGGER)
         .annotate(last=Coalesce("window_end", "due_date"))
     )
-    answers = Answer.objects.filter(call__customer__in=visible_customers(user), call__outcome="reached")
+    answers = Answer.objects.filter(call__customer__in=customers_visible_to(user), call__outcome="reached")
     if not sees_team(user):
         agent_id = user.pk
     if rules:

@@ -21,8 +21,8 @@ from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write, is_manager
 from kedang.agenda.models import EventKind, ServiceEvent, Task, TaskStatus
 from kedang.agenda.workdays import add_months
+from kedang.archive.visibility import customers_visible_to
 from kedang.customers.models import Tier
-from kedang.customers.selectors import visible_customers
 
 from .models import Sample, SampleItem, SampleLevel, SampleReason
 
@@ -127,7 +127,7 @@ def _level3_extras(sample: Sample, start: dt.date, end: dt.date) -> list[SampleI
 def sample_items(user: User, sample: Sample) -> list[SampleItem]:
     """The sample's lines the user may see, with the customer, the follow-up and its calls."""
     return list(
-        sample.items.filter(customer__in=visible_customers(user))
+        sample.items.filter(customer__in=customers_visible_to(user))
         .select_related("customer", "task__rule", "task__assignee", "task__vehicle", "event__vehicle")
         .prefetch_related("task__calls__answers__item")
         .order_by("reason", "id")

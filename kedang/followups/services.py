@@ -19,8 +19,9 @@ from kedang.accounts.selectors import can_write, is_manager
 from kedang.agenda.models import Task, TaskStatus
 from kedang.agenda.services import tasks_after_done
 from kedang.agenda.workdays import load_calendar
-from kedang.customers.models import Record, RecordKind
-from kedang.customers.selectors import visible_customers
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import customers_visible_to
+from kedang.customers.models import RecordKind
 
 from .models import Answer, Call, CallOutcome, QuestionItem
 
@@ -136,7 +137,7 @@ def task_complete(
     today = today or timezone.localdate()
     task = (
         Task.objects.select_for_update(of=("self",))
-        .filter(pk=task_id, customer__in=visible_customers(actor))
+        .filter(pk=task_id, customer__in=customers_visible_to(actor))
         .select_related("rule", "customer", "vehicle")
         .first()
     )
@@ -203,14 +204,14 @@ def task_complete(
         title = f"{task.rule.name}：{state}"
     call.save()
     Answer.objects.bulk_create([Answer(call=call, item_id=i, score=s) for i, s in scores.items()])
-    call.record = Record.objects.create(
-        customer=task.customer,
-        vehicle=task.vehicle,
-        kind=RecordKind.CALL,
-        title=title,
-        body=_call_body(call, items, scores),
+    call.record = record_add(
+        task.customer,
+        actor,
+        RecordKind.CALL,
+        title,
+        _call_body(call, items, scores),
         occurred_on=today,
-        created_by=actor,
+        vehicle=task.vehicle,
     )
     complaint_ref = complaint_seam(call) if open_complaint else None
     call.complaint_ref = complaint_ref or ""

@@ -196,10 +196,10 @@ def reports_export(request: HttpRequest) -> HttpResponse:
     if args["agent_id"]:
         filters.append(str(User.objects.filter(pk=args["agent_id"]).first() or ""))
     data = report_workbook(report, filters=" · ".join(f for f in filters if f))
-    from kedang.exchange.models import ExportLog  # exports are logged (R-I2)
+    from kedang.archive.output import output_logged
 
-    ExportLog.objects.create(
-        user=user,
+    output_logged(
+        actor=user,
         what="followup_report",
         file_format="xlsx",
         filters={k: str(v) for k, v in args.items() if v},

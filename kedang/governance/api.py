@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from kedang.accounts.models import User
-from kedang.customers.selectors import get_customer_for_user
+from kedang.archive.visibility import customer_for_read
 
 from . import filing, selectors, services
 from .models import AccessRequest, ChangeRequest, RecycleBinEntry
@@ -219,7 +219,7 @@ def change_request_refuse(request: HttpRequest, id: int, payload: DecisionIn | N
 def filing_submit(request: HttpRequest, id: int, payload: FilingIn) -> dict[str, Any]:
     """Submit the archive for filing with the customer's signature drawn on screen (R-G5)."""
     user = _actor(request)
-    get_customer_for_user(user, id)
+    customer_for_read(user, id)
     return _filing_out(filing.filing_submit(actor=user, customer_id=id, drawn=payload.signature_png))
 
 
@@ -227,5 +227,5 @@ def filing_submit(request: HttpRequest, id: int, payload: FilingIn) -> dict[str,
 def filing_approve(request: HttpRequest, id: int) -> dict[str, Any]:
     """A supervisor other than the handler files the archive."""
     user = _actor(request)
-    get_customer_for_user(user, id)
+    customer_for_read(user, id)
     return _filing_out(filing.filing_approve(actor=user, customer_id=id))

@@ -7,4 +7,10 @@ class GovernanceConfig(AppConfig):
     verbose_name = "档案管理制度"
 
     def ready(self) -> None:
+        from kedang.agenda.daily import register_daily
+
         from . import signals  # noqa: F401 — registers the sealed-record guard
+        from .daily import overdue_loans_count, recycle_bin_purge_due
+
+        register_daily("purged", recycle_bin_purge_due, atomic=False)
+        register_daily("overdue_loans", overdue_loans_count)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.roles import Role
+from kedang.archive.timeline import record_add
 from kedang.customers.history import attribute
 from kedang.errors import Conflict
 
@@ -130,9 +131,10 @@ def _signature_upload(*, scan: UploadedFile | None, drawn: str) -> UploadedFile:
 @transaction.atomic
 def filing_submit(*, actor: User, customer_id: int, scan: UploadedFile | None = None, drawn: str = "") -> Any:
     """The handler submits the archive for filing with the customer's signature (R-G5)."""
-    from kedang.customers.services import _customer_for_write, document_add
+    from kedang.archive.visibility import customer_for_write
+    from kedang.customers.services import document_add
 
-    customer = _customer_for_write(actor, customer_id, lock=True)
+    customer = customer_for_write(actor, customer_id, lock=True)
     if customer.filed_at:
         raise Conflict("该档案已归档")
     upload = _signature_upload(scan=scan, drawn=drawn)
@@ -148,11 +150,11 @@ def filing_submit(*, actor: User, customer_id: int, scan: UploadedFile | None = 
 @transaction.atomic
 def filing_approve(*, actor: User, customer_id: int) -> Any:
     """A supervisor (not the handler) approves the filing: the archive is filed (R-G5)."""
-    from kedang.customers.models import Customer, Record, RecordKind
+    from kedang.customers.models import Customer, RecordKind
 
     if actor.role not in FILING_SUPERVISORS:
         raise PermissionDenied("归档需主管审批")
-    customer = Customer.objects.select_for_update().filter(pk=customer_id, deleted_at__isnull=True).first()
+    customer = Customer.live.select_for_update().filter(pk=customer_id).first()
     if customer is None:
         raise Http404("客户不存在")
     if customer.filed_at:
@@ -164,12 +166,7 @@ def filing_approve(*, actor: User, customer_id: int) -> Any:
     customer.filed_at, customer.filed_approved_by = timezone.now(), actor
     attribute(customer, actor, "归档审批通过")
     customer.save(update_fields=["filed_at", "filed_approved_by"])
-    Record.objects.create(
-        customer=customer,
-        kind=RecordKind.CHANGE,
-        title="归档",
-        body=f"经办人：{customer.filing_handler}；审批：{actor}",
-        occurred_on=timezone.localdate(),
-        created_by=actor,
+    record_add(
+        customer, actor, RecordKind.CHANGE, "归档", f"经办人：{customer.filing_handler}；审批：{actor}"
     )
     return customer

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from kedang.accounts.models import User
+from kedang.archive.timeline import record_add
 from kedang.customers.history import attribute
 
 from .models import RecycleBinEntry
@@ -34,7 +35,7 @@ def bin_put(
 
 def restore(entry: RecycleBinEntry, actor: User) -> None:
     """Bring a customer or vehicle back with everything attached (inside the caller's transaction)."""
-    from kedang.customers.models import Customer, Record, RecordKind, Vehicle
+    from kedang.customers.models import Customer, RecordKind, Vehicle
     from kedang.search.index import index_customers
 
     model: type[Customer] | type[Vehicle] = Customer if entry.kind == "customer" else Vehicle
@@ -44,14 +45,13 @@ def restore(entry: RecycleBinEntry, actor: User) -> None:
     obj.save(update_fields=["deleted_at"])
     entry.restored_at, entry.restored_by = timezone.now(), actor
     entry.save(update_fields=["restored_at", "restored_by"])
-    Record.objects.create(
-        customer_id=entry.customer_id,
+    record_add(
+        entry.customer_id,
+        actor,
+        RecordKind.CHANGE,
+        f"从回收站恢复：{entry.label}",
+        f"删除原因：{entry.reason}",
         vehicle_id=entry.object_id if entry.kind == "vehicle" else None,
-        kind=RecordKind.CHANGE,
-        title=f"从回收站恢复：{entry.label}",
-        body=f"删除原因：{entry.reason}",
-        occurred_on=timezone.localdate(),
-        created_by=actor,
     )
     index_customers([entry.customer_id])
 

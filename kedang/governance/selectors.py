@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import is_manager
+from kedang.archive.visibility import visibility_q
 from kedang.customers.models import Customer
-from kedang.customers.selectors import visibility_q
 
 from .filing import FILING_SUPERVISORS, can_approve_changes
 from .models import AccessRequest, ChangeRequest, RecycleBinEntry, RequestStatus
@@ -71,12 +71,12 @@ def _text(value: object) -> str:
 
 def filings_awaiting(user: User) -> QuerySet[Customer]:
     """Archives submitted for filing, awaiting a supervisor other than their handler."""
-    from kedang.customers.selectors import visible_customers
+    from kedang.archive.visibility import customers_visible_to
 
     if user.role not in FILING_SUPERVISORS:
         return Customer.objects.none()
     return (
-        visible_customers(user)
+        customers_visible_to(user)
         .filter(filing_submitted_at__isnull=False, filed_at__isnull=True)
         .exclude(filing_handler=user)
         .select_related("filing_handler", "owner")

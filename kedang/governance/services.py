@@ -13,8 +13,9 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.roles import Role
 from kedang.accounts.selectors import is_manager
-from kedang.customers.models import Customer, Record, RecordKind
-from kedang.customers.selectors import visible_customers
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import customers_visible_to
+from kedang.customers.models import Customer, RecordKind
 from kedang.errors import Conflict
 
 from . import recycle_bin
@@ -31,7 +32,7 @@ def can_approve_access(user: User) -> bool:
 @transaction.atomic
 def access_request_create(*, actor: User, customer_id: int, reason: str, days: int) -> AccessRequest:
     """Ask to open a customer outside one's scope, for a reason and a number of days (R-G2)."""
-    customer = Customer.objects.filter(pk=customer_id, deleted_at__isnull=True).first()
+    customer = Customer.live.filter(pk=customer_id).first()
     if customer is None:
         raise Http404("客户不存在")
     errors: dict[str, list[ValidationError]] = {}
@@ -39,7 +40,7 @@ def access_request_create(*, actor: User, customer_id: int, reason: str, days: i
         errors["reason"] = [ValidationError("请填写申请理由", code="required")]
     if not 1 <= days <= MAX_ACCESS_DAYS:
         errors["days"] = [ValidationError(f"天数应为 1–{MAX_ACCESS_DAYS}", code="out_of_range")]
-    if visible_customers(actor).filter(pk=customer_id).exists():
+    if customers_visible_to(actor).filter(pk=customer_id).exists():
         errors["customer_id"] = [ValidationError("您已可以查看该客户，无需申请", code="already_visible")]
     if errors:
         raise ValidationError(errors)
@@ -77,13 +78,12 @@ def access_request_decide(*, actor: User, request_id: int, approve: bool, note: 
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "expires_at"])
     if approve:
         until = timezone.localtime(req.expires_at).strftime("%Y-%m-%d %H:%M")
-        Record.objects.create(
-            customer=req.customer,
-            kind=RecordKind.CHANGE,
-            title=f"查阅授权：{req.requester} 可查阅至 {until}",
-            body=f"理由：{req.reason}；审批：{actor}",
-            occurred_on=timezone.localdate(),
-            created_by=actor,
+        record_add(
+            req.customer,
+            actor,
+            RecordKind.CHANGE,
+            f"查阅授权：{req.requester} 可查阅至 {until}",
+            f"理由：{req.reason}；审批：{actor}",
         )
     return req
 

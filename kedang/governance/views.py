@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import is_manager
+from kedang.archive.visibility import customer_for_read, customers_visible_to
 from kedang.customers.models import Customer
-from kedang.customers.selectors import get_customer_for_user, visible_customers
 from kedang.errors import Conflict
 from kedang.web.fields import parse_cn_date
 
@@ -53,7 +53,7 @@ def access_request_create(request: HttpRequest) -> HttpResponse:
     """Ask for access by archive number (printed on every paper form)."""
     user = _user(request)
     archive_no = request.POST.get("archive_no", "").strip()
-    customer = Customer.objects.filter(archive_no__iexact=archive_no, deleted_at__isnull=True).first()
+    customer = Customer.live.filter(archive_no__iexact=archive_no).first()
     try:
         days = int(request.POST.get("days") or 0)
     except ValueError:
@@ -128,7 +128,7 @@ def change_decide(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def filing_submit(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     try:
         filing.filing_submit(
             actor=user,
@@ -149,7 +149,7 @@ def filing_submit(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def filing_approve(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = get_customer_for_user(user, customer_id)
+    customer = customer_for_read(user, customer_id)
     try:
         filing.filing_approve(actor=user, customer_id=customer.pk)
     except Conflict as exc:
@@ -192,7 +192,7 @@ def paper_box(request: HttpRequest, box_id: int) -> HttpResponse:
     box = PaperBox.objects.filter(pk=box_id).first()
     if box is None:
         raise Http404("档案盒不存在")
-    visible = set(visible_customers(user).filter(files__paper_box=box).values_list("pk", flat=True))
+    visible = set(customers_visible_to(user).filter(files__paper_box=box).values_list("pk", flat=True))
     files = box.files.select_related("customer", "file_type", "vehicle").order_by("customer__archive_no")
     return render(
         request,

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from kedang.accounts.models import User
-from kedang.customers.selectors import get_customer_for_user
+from kedang.archive.visibility import customer_for_read
 
 from . import services
 from .models import Consent
@@ -109,7 +109,7 @@ def _consent_out(c: Consent) -> dict[str, Any]:
 
 @router.get("/customers/{id}/consents", response=list[ConsentOut])
 def consents(request: HttpRequest, id: int) -> list[dict[str, Any]]:
-    customer = get_customer_for_user(_actor(request), id)
+    customer = customer_for_read(_actor(request), id)
     return [_consent_out(c) for c in Consent.objects.filter(customer=customer).select_related("recorded_by")]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .masks import mask_id, mask_phone
+from kedang.archive.masks import mask_id, mask_phone
 
 # an 18-character ID number (17 digits and a digit or X) or a mainland mobile number, not inside a longer number
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")

@@ -1,54 +1,5 @@
-"""Masking of phone and ID numbers (R-G7): which role sees what in clear is configured per role
-(RoleSetting.sees_phone / sees_id_number, defaults in accounts.roles.DEFAULT_MASKING); everyone else sees
-138****1234 and 110105**********2X — in pages, API responses, exports and search results alike.
-Unmasking one value is `privacy.services.unmask` (permission, reason, access log)."""
+"""Moved to kedang.archive.masking (the archive layer decides what is masked); kept for code written
+before the move."""
 
-from __future__ import annotations
-
-import re
-from typing import Literal
-
-from django.contrib.auth.models import AnonymousUser
-
-from kedang.accounts.models import User
-from kedang.accounts.selectors import data_scope
-
-from .masks import mask_id, mask_phone
-
-Kind = Literal["phone", "id_number"]
-
-
-MASKS = {"phone": mask_phone, "id_number": mask_id}
-
-
-def sees(user: User | AnonymousUser | None, kind: Kind) -> bool:
-    """Whether the user's role sees this kind of value in clear."""
-    if user is None:
-        return False
-    scope = data_scope(user)
-    return scope.sees_phone if kind == "phone" else scope.sees_id_number
-
-
-def may_unmask(user: User | AnonymousUser | None) -> bool:
-    return user is not None and data_scope(user).may_unmask
-
-
-def shown(user: User | AnonymousUser | None, kind: Kind, value: str | None) -> str:
-    """The value as this user may see it."""
-    if not value:
-        return ""
-    return value if sees(user, kind) else MASKS[kind](value)
-
-
-PHONE_LIKE = re.compile(r"\+?[\d\s-]{7,}")
-
-
-def shown_contact(user: User | AnonymousUser | None, value: str) -> str:
-    """A message's recipient (mobile, e-mail or postal address): a phone number is shown as `shown` would."""
-    if value and PHONE_LIKE.fullmatch(value):
-        return shown(user, "phone", value)
-    return value
-
-
-# the customer's fields that are masked, and as which kind
-CUSTOMER_FIELDS: dict[str, Kind] = {"phone": "phone", "phone2": "phone", "id_number": "id_number"}
+from kedang.archive.masking import *  # noqa: F403
+from kedang.archive.masking import CUSTOMER_FIELDS, MASKS, may_unmask, sees, shown, shown_contact  # noqa: F401

@@ -18,9 +18,9 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.roles import MANAGER_ROLES
 from kedang.accounts.selectors import can_write
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import customer_for_read
 from kedang.customers.models import Customer, RecordKind
-from kedang.customers.selectors import get_customer_for_user
-from kedang.customers.services import _record
 
 from . import masking
 from .access_log import log_access
@@ -37,7 +37,7 @@ def _required_reason(reason: str) -> str:
 @transaction.atomic
 def unmask(*, actor: User, customer_id: int, field: str, reason: str) -> str:
     """The value of one masked field in clear, for a role allowed to ask, with a reason; logged."""
-    customer = get_customer_for_user(actor, customer_id)
+    customer = customer_for_read(actor, customer_id)
     if field not in masking.CUSTOMER_FIELDS:
         raise ValidationError({"field": ValidationError("不能查看此字段", code="invalid")})
     if not masking.may_unmask(actor):
@@ -56,7 +56,7 @@ def unmask(*, actor: User, customer_id: int, field: str, reason: str) -> str:
 def consent_grant(
     *, actor: User, customer_id: int, purpose: str, channel: str = "all", notice_version: str
 ) -> Consent:
-    customer = get_customer_for_user(actor, customer_id)
+    customer = customer_for_read(actor, customer_id)
     if not can_write(actor):
         raise PermissionDenied("当前角色只读")
     errors: dict[str, list[ValidationError]] = {}
@@ -72,7 +72,7 @@ def consent_grant(
     consent = Consent.objects.create(
         customer=customer, purpose=purpose, channel=channel, notice_version=notice_version, recorded_by=actor
     )
-    _record(
+    record_add(
         customer,
         actor,
         RecordKind.CHANGE,
@@ -87,14 +87,14 @@ def consent_withdraw(*, actor: User, consent_id: int) -> Consent:
     consent = Consent.objects.select_for_update().filter(pk=consent_id).first()
     if consent is None:
         raise ValidationError({"consent": ValidationError("授权记录不存在", code="invalid")})
-    customer = get_customer_for_user(actor, consent.customer_id)
+    customer = customer_for_read(actor, consent.customer_id)
     if not can_write(actor):
         raise PermissionDenied("当前角色只读")
     if consent.withdrawn_at is None:
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = actor
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
-        _record(
+        record_add(
             customer,
             actor,
             RecordKind.CHANGE,
@@ -185,7 +185,7 @@ def subject_export(*, actor: User, customer_id: int) -> tuple[str, bytes]:
     from openpyxl import Workbook
 
     _may_handle_requests(actor)
-    customer = get_customer_for_user(actor, customer_id)
+    customer = customer_for_read(actor, customer_id)
     data = subject_data(customer)
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     book = Workbook()
@@ -224,10 +224,10 @@ def subject_erase(*, actor: User, customer_id: int, reason: str) -> Erasure:
     """Erase a customer on her request: rows, history, search index, attachment files; the erasure is
     recorded in the database and appended to the ledger file so that a restore erases her again."""
     _may_handle_requests(actor)
-    get_customer_for_user(actor, customer_id)  # 404 before the reason is looked at
+    customer_for_read(actor, customer_id)  # 404 before the reason is looked at
     reason = _required_reason(reason)
     with transaction.atomic():
-        customer = get_customer_for_user(actor, customer_id)
+        customer = customer_for_read(actor, customer_id)
         erasure = Erasure.objects.create(
             customer_id=customer.pk, archive_no=customer.archive_no, erased_by=actor.username, reason=reason
         )

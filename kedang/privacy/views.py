@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
-from kedang.customers.selectors import get_customer_for_user
+from kedang.archive.visibility import customer_for_read
 from kedang.web.fields import ChineseDateField
 
 from . import masking, services
@@ -88,7 +88,7 @@ def unmask(request: HttpRequest, customer_id: int) -> HttpResponse:
     except ValidationError as exc:
         if field not in masking.CUSTOMER_FIELDS:
             return HttpResponse("；".join(exc.messages), status=422)
-        customer = get_customer_for_user(_user(request), customer_id)
+        customer = customer_for_read(_user(request), customer_id)
         return render(
             request,
             "privacy/_shown_value.html",
@@ -118,7 +118,7 @@ def _back(customer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def consent_grant(request: HttpRequest, customer_id: int) -> HttpResponse:
-    get_customer_for_user(_user(request), customer_id)  # 404 before anything else
+    customer_for_read(_user(request), customer_id)  # 404 before anything else
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:

@@ -119,7 +119,7 @@ def entry_from_values(
 
 def _load(ids: Iterable[int]) -> Iterator[Customer]:
     return (
-        Customer.objects.filter(pk__in=list(ids), deleted_at__isnull=True)
+        Customer.live.filter(pk__in=list(ids))
         .only(
             "id",
             "owner_id",
@@ -203,7 +203,7 @@ def rebuild(*, batch: int = 50000, progress: Callable[[int, int], None] | None =
         SearchDoc.objects.all().delete()
         fts_clear()
         _fts_automerge(0)  # no merging while loading: one 'optimize' at the end
-    total = Customer.objects.filter(deleted_at__isnull=True).count()
+    total = Customer.live.all().count()
     done = 0
     try:
         for entries in _entries_in_pk_order(batch):
@@ -235,7 +235,7 @@ def _entries_in_pk_order(batch: int) -> Iterator[list[Entry]]:
     last = 0
     while True:
         rows = list(
-            Customer.objects.filter(deleted_at__isnull=True, pk__gt=last)
+            Customer.live.filter(pk__gt=last)
             .order_by("pk")
             .values_list(
                 "pk",
@@ -254,7 +254,7 @@ def _entries_in_pk_order(batch: int) -> Iterator[list[Entry]]:
         lo, hi = rows[0][0], rows[-1][0]
         vehicles: dict[int, list[tuple[str, str]]] = {}
         for cid, vin, plate in (
-            Vehicle.objects.filter(customer_id__gte=lo, customer_id__lte=hi, deleted_at__isnull=True)
+            Vehicle.live.filter(customer_id__gte=lo, customer_id__lte=hi)
             .order_by("customer_id", *cast(list[str], Vehicle._meta.ordering))
             .values_list("customer_id", "vin", "plate")
         ):

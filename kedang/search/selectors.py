@@ -23,10 +23,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from kedang.accounts.models import User
+from kedang.archive import masking
+from kedang.archive.visibility import visibility_q
 from kedang.customers.models import Customer, Vehicle
-from kedang.customers.selectors import visibility_q
 from kedang.customers.validators import is_mobile, normalize_phone, normalize_plate
-from kedang.privacy import masking
 from kedang.privacy.crypto import decrypt
 
 from .index import ID_PURPOSE, ID_SUFFIX_KEPT, id_number_key

@@ -6,10 +6,11 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write
 from kedang.agenda.views import home_context
+from kedang.archive.visibility import customers_visible_to
 from kedang.care.selectors import care_tasks
 from kedang.complaints.selectors import home_context as complaints_home
 from kedang.customers.models import Record
-from kedang.customers.selectors import customer_counts, visible_customers
+from kedang.customers.selectors import customer_counts
 from kedang.governance.selectors import awaiting_me
 
 
@@ -19,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     approvals (governance) are here too."""
     user = request.user
     assert isinstance(user, User)
-    visible = visible_customers(user)
+    visible = customers_visible_to(user)
     today = timezone.localdate()
     context = {
         "counts": customer_counts(user),

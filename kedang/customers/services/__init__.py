@@ -1,13 +1,7 @@
 """Business operations on the archive (R-A1..R-A8). Each checks permission, validates, writes
 history and runs in one transaction. Views, the API and commands call these; nothing else writes."""
 
-from .common import (
-    CUSTOMER_FIELDS,
-    VEHICLE_FIELDS,
-    _customer_for_write,
-    _record,
-    archive_no_next,
-)
+from .common import CUSTOMER_FIELDS, VEHICLE_FIELDS, archive_no_next
 from .customers import (
     changes_since,
     contact_add,
@@ -29,8 +23,6 @@ from .vehicles import vehicle_create, vehicle_delete, vehicle_update
 __all__ = [
     "CUSTOMER_FIELDS",
     "VEHICLE_FIELDS",
-    "_customer_for_write",
-    "_record",
     "archive_file_set_location",
     "archive_no_next",
     "attachment_store",

@@ -7,22 +7,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
-from django.http import Http404
 from django.utils import timezone, translation
-
-from kedang.accounts.models import User
-from kedang.accounts.selectors import can_write
 
 from ..models import (
     ArchiveSequence,
-    Customer,
     CustomerKind,
-    Record,
 )
-from ..selectors import visible_customers
 
 CUSTOMER_FIELDS = (
     "kind name phone phone2 id_number uscc gender birthday birthday_is_lunar address email legal_representative "
@@ -72,37 +65,7 @@ def _clean(
         _errors_add(errors, name, exc)
 
 
-def _customer_for_write(actor: User, customer_id: int, *, lock: bool) -> Customer:
-    """The visible customer (locked for update if asked), or 404 as for one that does not exist;
-    403 when the actor's role is read-only."""
-    qs = visible_customers(actor)
-    if lock:
-        qs = qs.select_for_update()
-    customer = qs.filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404("客户不存在")
-    _require_write(actor)
-    return customer
-
-
 def _labels(model: type[Model], names: Iterable[str]) -> str:
     """Field labels for a timeline title: stored data, so always in the archive's language."""
     with translation.override(settings.LANGUAGE_CODE):
         return "、".join(str(getattr(model._meta.get_field(n), "verbose_name", n)) for n in names)
-
-
-def _require_write(actor: User) -> None:
-    if not can_write(actor):
-        raise PermissionDenied("当前角色只读，不能修改客户档案")
-
-
-def _record(customer: Customer, actor: User, kind: str, title: str, body: str = "", **extra: Any) -> Record:
-    return Record.objects.create(
-        customer=customer,
-        kind=kind,
-        title=title,
-        body=body,
-        occurred_on=extra.pop("occurred_on", timezone.localdate()),
-        created_by=actor,
-        **extra,
-    )

@@ -14,6 +14,8 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.roles import Scope
 from kedang.accounts.selectors import data_scope, is_manager
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import customer_for_write, require_write
 from kedang.customers.history import attribute
 from kedang.errors import ApprovalPending, Conflict
 from kedang.governance.filing import can_approve_changes, change_propose
@@ -32,19 +34,10 @@ from ..models import (
     Tag,
     Tier,
 )
-from .common import (
-    CUSTOMER_FIELDS,
-    _clean,
-    _customer_for_write,
-    _errors_add,
-    _labels,
-    _record,
-    _require_write,
-    archive_no_next,
-)
+from .common import CUSTOMER_FIELDS, _clean, _errors_add, _labels, archive_no_next
 
 
-def _clean_customer(actor: User, data: dict[str, Any], *, instance: Customer | None) -> dict[str, Any]:
+def clean_customer(actor: User, data: dict[str, Any], *, instance: Customer | None) -> dict[str, Any]:
     """Validate and normalise customer fields; raise one ValidationError naming every bad field."""
     errors: dict[str, list[ValidationError]] = {}
     unknown = set(data) - set(CUSTOMER_FIELDS)
@@ -177,9 +170,9 @@ def changes_since(customer: Customer, version: int) -> list[dict[str, str]]:
 @transaction.atomic
 def customer_create(*, actor: User, **fields: Any) -> Customer:
     """Create a customer with an archive number; the owner defaults to the actor."""
-    _require_write(actor)
+    require_write(actor)
     fields.setdefault("owner", actor)
-    data = _clean_customer(actor, dict(fields), instance=None)
+    data = clean_customer(actor, dict(fields), instance=None)
     tags = data.pop("tags", [])
     kind = data.get("kind") or CustomerKind.PERSON
     data["kind"] = kind
@@ -189,7 +182,7 @@ def customer_create(*, actor: User, **fields: Any) -> Customer:
     attribute(customer, actor, "建档")
     customer.save()
     _set_tags(customer, tags)
-    _record(customer, actor, RecordKind.CHANGE, "建立档案", f"档号 {customer.archive_no}")
+    record_add(customer, actor, RecordKind.CHANGE, "建立档案", f"档号 {customer.archive_no}")
     index_customers([customer.pk])
     return customer
 
@@ -236,14 +229,14 @@ def _customer_update(
 
     With `expected_version` (the version the editor loaded), a save based on an older version is
     refused with Conflict and the changes made since, never a silent overwrite."""
-    customer = _customer_for_write(actor, customer_id, lock=True)
+    customer = customer_for_write(actor, customer_id, lock=True)
     if expected_version is not None and expected_version != customer.version:
         raise Conflict(
             f"{customer.name} 的档案在您编辑期间已被他人修改（版本 {expected_version} → {customer.version}），"
             "请查看差异后重新修改",
             diff=changes_since(customer, expected_version),
         )
-    data = _clean_customer(actor, dict(fields), instance=customer)
+    data = clean_customer(actor, dict(fields), instance=customer)
     if customer.filed_at and approved_change is None and not can_approve_changes(actor):
         if not reason.strip():
             raise ValidationError(
@@ -271,13 +264,13 @@ def _customer_update(
         attribute(customer, actor, reason or "修改资料")
         customer.save()
         labels = _labels(Customer, changed)
-        _record(customer, actor, RecordKind.CHANGE, f"修改：{labels}", reason)
+        record_add(customer, actor, RecordKind.CHANGE, f"修改：{labels}", reason)
         index_customers([customer.pk])
     if tags is not None:
         before = sorted(customer.tags.values_list("name", flat=True))
         if before != sorted(tags):
             _set_tags(customer, tags)
-            _record(
+            record_add(
                 customer,
                 actor,
                 RecordKind.CHANGE,
@@ -304,7 +297,7 @@ def _customer_delete(
 ) -> None:
     """Move a customer, with everything attached, to the recycle bin (R-G4): it leaves every list
     and search at once, stays restorable for 30 days, then run_daily purges it."""
-    customer = _customer_for_write(actor, customer_id, lock=True)
+    customer = customer_for_write(actor, customer_id, lock=True)
     if not is_manager(actor):
         raise PermissionDenied("删除客户档案需要经理权限")
     if not reason.strip():
@@ -316,7 +309,7 @@ def _customer_delete(
     customer.deleted_at = timezone.now()
     attribute(customer, actor, f"删除：{reason.strip()}")
     customer.save(update_fields=["deleted_at"])
-    _record(customer, actor, RecordKind.CHANGE, "删除档案", reason.strip())
+    record_add(customer, actor, RecordKind.CHANGE, "删除档案", reason.strip())
     bin_put(kind="customer", obj=customer, customer=customer, actor=actor, reason=reason.strip())
     index_customers([customer.pk])  # a deleted customer leaves the search index
 
@@ -332,7 +325,7 @@ def contact_add(
     is_authorised_signer: bool = False,
 ) -> ContactPerson:
     """A contact person of a customer (R-A1): legal representative's staff, authorised signers, family."""
-    customer = _customer_for_write(actor, customer_id, lock=False)
+    customer = customer_for_write(actor, customer_id, lock=False)
     errors: dict[str, list[ValidationError]] = {}
     data: dict[str, Any] = {"name": name.strip(), "title": title.strip(), "phone": phone}
     if not data["name"]:
@@ -343,7 +336,7 @@ def contact_add(
     contact = ContactPerson.objects.create(
         customer=customer, is_authorised_signer=is_authorised_signer, **data
     )
-    _record(customer, actor, RecordKind.CHANGE, f"添加联系人 {contact.name}", contact.title)
+    record_add(customer, actor, RecordKind.CHANGE, f"添加联系人 {contact.name}", contact.title)
     index_customers([customer.pk])
     return contact
 
@@ -353,9 +346,9 @@ def contact_remove(*, actor: User, contact_id: int) -> None:
     contact = ContactPerson.objects.filter(pk=contact_id).first()
     if contact is None:
         raise Http404("联系人不存在")
-    customer = _customer_for_write(actor, contact.customer_id, lock=False)
+    customer = customer_for_write(actor, contact.customer_id, lock=False)
     contact.delete()
-    _record(customer, actor, RecordKind.CHANGE, f"删除联系人 {contact.name}", contact.title)
+    record_add(customer, actor, RecordKind.CHANGE, f"删除联系人 {contact.name}", contact.title)
     index_customers([customer.pk])
 
 
@@ -370,7 +363,7 @@ def customer_revert(*, actor: User, customer_id: int, history_id: int, reason: s
         raise PermissionDenied("恢复历史版本需要经理权限")
     if not reason.strip():
         raise ValidationError({"reason": ValidationError("请填写恢复原因", code="required")})
-    customer = _customer_for_write(actor, customer_id, lock=False)
+    customer = customer_for_write(actor, customer_id, lock=False)
     old = customer.history.filter(history_id=history_id).first()
     if old is None:
         raise Http404("没有该历史版本")

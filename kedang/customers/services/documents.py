@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kedang.accounts.models import User
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import customer_for_write
 from kedang.governance.models import PaperBox
 
 from ..models import (
@@ -24,7 +26,7 @@ from ..models import (
     RecordKind,
     Vehicle,
 )
-from .common import _customer_for_write, _errors_add, _record
+from .common import _errors_add
 from .upload_checks import check_upload
 
 
@@ -48,16 +50,14 @@ def document_add(
     upload: UploadedFile | None = None,
 ) -> Record:
     """File a document into a customer's file, optionally as a required item, with a scan (R-A5, R-A7)."""
-    customer = _customer_for_write(actor, customer_id, lock=False)
+    customer = customer_for_write(actor, customer_id, lock=False)
     errors: dict[str, list[ValidationError]] = {}
     file_type = FileType.objects.filter(code=file_type_code).first()
     if file_type is None:
         raise ValidationError({"file_type": ValidationError("档案类别不存在", code="invalid_choice")})
     vehicle = None
     if file_type.per_vehicle:
-        vehicle = (
-            customer.vehicles.filter(pk=vehicle_id, deleted_at__isnull=True).first() if vehicle_id else None
-        )
+        vehicle = customer.vehicles(manager="live").filter(pk=vehicle_id).first() if vehicle_id else None
         if vehicle is None:
             _errors_add(errors, "vehicle", ValidationError("请选择该客户的车辆", code="required"))
     item = None
@@ -80,7 +80,7 @@ def document_add(
         raise ValidationError(errors)
     ctype = check_upload(upload) if upload is not None else ""
     archive_file = _file_for(customer, file_type, vehicle)
-    record = _record(
+    record = record_add(
         customer,
         actor,
         RecordKind.DOCUMENT,
@@ -140,7 +140,7 @@ def archive_file_set_location(
     box: str = "",
 ) -> ArchiveFile:
     """Record where the paper twin of a file is kept (R-A8)."""
-    customer = _customer_for_write(actor, customer_id, lock=False)
+    customer = customer_for_write(actor, customer_id, lock=False)
     file_type = FileType.objects.filter(code=file_type_code).first()
     if file_type is None:
         raise ValidationError({"file_type": ValidationError("档案类别不存在", code="invalid_choice")})
@@ -156,7 +156,7 @@ def archive_file_set_location(
     if f.paper_box is not None:
         f.box, f.cabinet, f.shelf = f.paper_box.code, f.paper_box.cabinet, f.paper_box.shelf
     f.save(update_fields=["paper_archive_no", "cabinet", "shelf", "box", "paper_box"])
-    _record(
+    record_add(
         customer,
         actor,
         RecordKind.CHANGE,
@@ -172,9 +172,9 @@ def note_add(
     *, actor: User, customer_id: int, title: str, body: str = "", occurred_on: dt.date | None = None
 ) -> Record:
     """A free note on the timeline."""
-    customer = _customer_for_write(actor, customer_id, lock=False)
+    customer = customer_for_write(actor, customer_id, lock=False)
     if not title.strip():
         raise ValidationError({"title": ValidationError("请填写标题", code="required")})
-    return _record(
+    return record_add(
         customer, actor, RecordKind.NOTE, title.strip(), body, occurred_on=occurred_on or timezone.localdate()
     )

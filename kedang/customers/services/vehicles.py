@@ -11,6 +11,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
+from kedang.archive.timeline import record_add
+from kedang.archive.visibility import (
+    customer_for_write,
+    require_write,
+    vehicles_visible_to,
+)
 from kedang.customers.history import attribute
 from kedang.errors import Conflict
 from kedang.governance.recycle_bin import bin_put
@@ -24,11 +30,10 @@ from ..models import (
     RecordKind,
     Vehicle,
 )
-from ..selectors import visible_customers
-from .common import VEHICLE_FIELDS, _clean, _customer_for_write, _errors_add, _labels, _record, _require_write
+from .common import VEHICLE_FIELDS, _clean, _errors_add, _labels
 
 
-def _clean_vehicle(data: dict[str, Any], *, instance: Vehicle | None) -> dict[str, Any]:
+def clean_vehicle(data: dict[str, Any], *, instance: Vehicle | None) -> dict[str, Any]:
     errors: dict[str, list[ValidationError]] = {}
     unknown = set(data) - set(VEHICLE_FIELDS)
     if unknown:
@@ -86,8 +91,8 @@ def _clean_vehicle(data: dict[str, Any], *, instance: Vehicle | None) -> dict[st
 @transaction.atomic
 def vehicle_create(*, actor: User, customer_id: int, **fields: Any) -> Vehicle:
     """Add a vehicle to a visible customer; its sales and repair files exist from now on."""
-    customer = _customer_for_write(actor, customer_id, lock=True)
-    data = _clean_vehicle(dict(fields), instance=None)
+    customer = customer_for_write(actor, customer_id, lock=True)
+    data = clean_vehicle(dict(fields), instance=None)
     vehicle = Vehicle(customer=customer, **data)
     attribute(vehicle, actor, "登记车辆")
     try:
@@ -97,7 +102,7 @@ def vehicle_create(*, actor: User, customer_id: int, **fields: Any) -> Vehicle:
         raise ValidationError({"vin": ValidationError("该车架号已登记", code="duplicate")}) from exc
     for ft in FileType.objects.filter(per_vehicle=True):
         ArchiveFile.objects.create(customer=customer, vehicle=vehicle, file_type=ft)
-    _record(
+    record_add(
         customer,
         actor,
         RecordKind.CHANGE,
@@ -113,14 +118,15 @@ def vehicle_create(*, actor: User, customer_id: int, **fields: Any) -> Vehicle:
 def vehicle_delete(*, actor: User, vehicle_id: int, reason: str) -> None:
     """Move a vehicle to the recycle bin (R-G4); its files and records stay with it."""
     vehicle = (
-        Vehicle.objects.select_for_update()
-        .filter(pk=vehicle_id, deleted_at__isnull=True, customer__in=visible_customers(actor))
+        vehicles_visible_to(actor)
+        .select_for_update()
+        .filter(pk=vehicle_id)
         .select_related("customer")
         .first()
     )
     if vehicle is None:
         raise Http404("车辆不存在")
-    _require_write(actor)
+    require_write(actor)
     if not reason.strip():
         raise ValidationError({"reason": ValidationError("请填写删除原因", code="required")})
     if Record.objects.filter(vehicle=vehicle, volume__isnull=False).exists():
@@ -128,7 +134,7 @@ def vehicle_delete(*, actor: User, vehicle_id: int, reason: str) -> None:
     vehicle.deleted_at = timezone.now()
     attribute(vehicle, actor, f"删除：{reason.strip()}")
     vehicle.save(update_fields=["deleted_at"])
-    _record(
+    record_add(
         vehicle.customer, actor, RecordKind.CHANGE, f"删除车辆 {vehicle}", reason.strip(), vehicle=vehicle
     )
     bin_put(kind="vehicle", obj=vehicle, customer=vehicle.customer, actor=actor, reason=reason.strip())
@@ -137,15 +143,11 @@ def vehicle_delete(*, actor: User, vehicle_id: int, reason: str) -> None:
 
 @transaction.atomic
 def vehicle_update(*, actor: User, vehicle_id: int, reason: str = "", **fields: Any) -> Vehicle:
-    vehicle = (
-        Vehicle.objects.select_for_update()
-        .filter(pk=vehicle_id, deleted_at__isnull=True, customer__in=visible_customers(actor))
-        .first()
-    )
+    vehicle = vehicles_visible_to(actor).select_for_update().filter(pk=vehicle_id).first()
     if vehicle is None:
         raise Http404("车辆不存在")
-    _require_write(actor)
-    data = _clean_vehicle(dict(fields), instance=vehicle)
+    require_write(actor)
+    data = clean_vehicle(dict(fields), instance=vehicle)
     changed = [k for k, val in data.items() if getattr(vehicle, k) != val]
     if changed:
         for k in changed:
@@ -153,7 +155,7 @@ def vehicle_update(*, actor: User, vehicle_id: int, reason: str = "", **fields: 
         attribute(vehicle, actor, reason or "修改车辆")
         vehicle.save()
         labels = _labels(Vehicle, changed)
-        _record(
+        record_add(
             vehicle.customer,
             actor,
             RecordKind.CHANGE,

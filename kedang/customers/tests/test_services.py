@@ -120,9 +120,9 @@ def test_delete_needs_manager_and_reason_and_hides_customer(
     with pytest.raises(ValidationError):
         services.customer_delete(actor=users["general_manager"], customer_id=c.pk, reason=" ")
     services.customer_delete(actor=users["general_manager"], customer_id=c.pk, reason="重复建档")
-    from kedang.customers.selectors import visible_customers
+    from kedang.archive.visibility import customers_visible_to
 
-    assert not visible_customers(users["general_manager"]).filter(pk=c.pk).exists()
+    assert not customers_visible_to(users["general_manager"]).filter(pk=c.pk).exists()
     assert Customer.objects.filter(pk=c.pk).exists(), "soft delete: nothing lost"
 
 

@@ -2,7 +2,7 @@
 
 A row is *planned* when it creates a customer (with or without a vehicle), adds a new vehicle to a
 customer, or changes nothing. It is validated by the customers services' own cleaning functions
-(`_clean_customer`, `_clean_vehicle`), matched against the batch's index (which holds the planned
+(`clean_customer`, `clean_vehicle`), matched against the batch's index (which holds the planned
 customers too, under temporary negative ids), and given its archive number there and then — so its
 outcome and every message are what the per-row path would give. `flush` then writes the planned rows
 with a few statements: customers, their history, tags, timeline records, vehicles with their history
@@ -40,8 +40,8 @@ from kedang.customers.models import (
     Tag,
     Vehicle,
 )
-from kedang.customers.services.customers import _clean_customer
-from kedang.customers.services.vehicles import _clean_vehicle
+from kedang.customers.services.customers import clean_customer
+from kedang.customers.services.vehicles import clean_vehicle
 from kedang.search.index import entry_from_values, index_customers, index_new_customers
 
 from ..models import ImportJob
@@ -201,7 +201,7 @@ class Plan:
                 data["owner"] = user
         data.setdefault("owner", run.actor)
         try:
-            clean = _clean_customer(run.actor, data, instance=None)
+            clean = clean_customer(run.actor, data, instance=None)
         except ValidationError as exc:
             raise RowRejected(_service_errors(exc, "customer", run.columns)) from None
         tags = clean.pop("tags", [])
@@ -242,7 +242,7 @@ class Plan:
         return Outcome.UPDATED if pending else Outcome.CREATED
 
     def _clean_new_vehicle(self, row: Row) -> Vehicle:
-        """`_clean_vehicle`'s checks, without its query for a duplicate VIN: the batch's index has
+        """`clean_vehicle`'s checks, without its query for a duplicate VIN: the batch's index has
         already looked every VIN of the batch up (a VIN it knows goes the per-row way)."""
         data = dict(row.vehicle)
         vin = data.pop("vin", None)
@@ -251,7 +251,7 @@ class Plan:
         # the VIN is already validated and normalised: the column parses with validators.validate_vin
         try:
             # an unsaved instance stands for "no earlier values" and keeps the VIN out of its checks
-            clean = _clean_vehicle(data, instance=_NO_VEHICLE)
+            clean = clean_vehicle(data, instance=_NO_VEHICLE)
         except ValidationError as exc:
             raise RowRejected(_service_errors(exc, "vehicle", self.run.columns)) from None
         return _new(Vehicle, {**clean, "vin": vin})

@@ -24,8 +24,8 @@ EXPORT_VALUES = (
 def _customer_export_rows(qs: Any, chunk: int = 2000) -> Iterator[list[Any]]:
     """Rows of the customer export: plain values, tags and plates fetched per chunk of customers
     (three queries per 2,000 customers, no model instances)."""
+    from kedang.archive.masks import mask_id, mask_phone
     from kedang.customers.models import Gender
-    from kedang.web.templatetags.kedang import mask_id, mask_phone
 
     kinds = {k: str(label) for k, label in CustomerKind.choices}
     genders = {k: str(label) for k, label in Gender.choices if k}
@@ -39,7 +39,7 @@ def _customer_export_rows(qs: Any, chunk: int = 2000) -> Iterator[list[Any]]:
             tags.setdefault(cid, []).append(tag)
         plates: dict[int, list[str]] = {}
         for cid, plate in (
-            Vehicle.objects.filter(customer_id__in=ids, deleted_at__isnull=True)
+            Vehicle.live.filter(customer_id__in=ids)
             .exclude(plate="")
             .order_by("id")
             .values_list("customer_id", "plate")
@@ -90,10 +90,10 @@ def export_customers(*, actor: User, filters: dict[str, str], file_format: str, 
     """The customer list as the user sees it — her visibility, the page's filters, phone and ID numbers
     masked as on the page — written to `out` as .xlsx or CSV (UTF-8 with BOM). Logged. Returns the
     number of customers written."""
+    from kedang.archive.output import output_logged
     from kedang.customers.selectors import customer_list
 
     from ..exports import Column, write_csv, write_xlsx
-    from ..models import ExportLog
 
     if file_format not in ("xlsx", "csv"):
         raise ValidationError({"format": ValidationError("格式应为 xlsx 或 csv", code="invalid_choice")})
@@ -123,8 +123,8 @@ def export_customers(*, actor: User, filters: dict[str, str], file_format: str, 
         n = write_xlsx(out, sheet="客户档案", columns=columns, rows=rows)
     else:
         n = write_csv(out, columns=columns, rows=rows)
-    ExportLog.objects.create(
-        user=actor,
+    output_logged(
+        actor=actor,
         what="customers",
         file_format=file_format,
         filters={k: v for k, v in clean.items() if v},
@@ -135,16 +135,14 @@ def export_customers(*, actor: User, filters: dict[str, str], file_format: str, 
 
 def customer_form_pdf(*, actor: User, customer_id: int) -> tuple[Customer, bytes]:
     """《客户档案基本资料表》 of a visible customer (404 otherwise), as PDF; the print is logged."""
-    from kedang.customers.selectors import get_customer_for_user
+    from kedang.archive.output import output_logged
+    from kedang.archive.visibility import customer_for_read
 
-    from ..models import ExportLog
     from ..pdf import customer_basic_form
 
-    customer = get_customer_for_user(actor, customer_id)
+    customer = customer_for_read(actor, customer_id)
     content = customer_basic_form(customer, printed_by=str(actor))
-    ExportLog.objects.create(
-        user=actor, what="customer_basic_form", file_format="pdf", rows=1, customer=customer
-    )
+    output_logged(actor=actor, what="customer_basic_form", file_format="pdf", rows=1, customer=customer)
     return customer, content
 
 
@@ -152,10 +150,10 @@ def call_form_pdf(*, actor: User, call_id: int) -> tuple[Any, bytes]:
     """《跟踪服务电话记录表》 of one call on a visible customer (404 otherwise), as PDF; logged."""
     from django.http import Http404
 
-    from kedang.customers.selectors import get_customer_for_user
+    from kedang.archive.output import output_logged
+    from kedang.archive.visibility import customer_for_read
     from kedang.followups.models import Call
 
-    from ..models import ExportLog
     from ..pdf_call import call_record_form
 
     call = (
@@ -165,10 +163,10 @@ def call_form_pdf(*, actor: User, call_id: int) -> tuple[Any, bytes]:
     )
     if call is None:
         raise Http404("通话记录不存在")
-    customer = get_customer_for_user(actor, call.customer_id)
+    customer = customer_for_read(actor, call.customer_id)
     content = call_record_form(call, printed_by=str(actor))
-    ExportLog.objects.create(
-        user=actor,
+    output_logged(
+        actor=actor,
         what="call_record_form",
         file_format="pdf",
         rows=1,

@@ -29,16 +29,17 @@ def write_logged(
     filters: dict[str, Any],
 ) -> int:
     """Write the rows as .xlsx or CSV (UTF-8 with BOM) to `out` and log the export; the rows written."""
+    from kedang.archive.output import output_logged
+
     from ..exports import write_csv, write_xlsx
-    from ..models import ExportLog
 
     check_format(file_format)
     if file_format == "xlsx":
         n = write_xlsx(out, sheet=sheet, columns=columns, rows=rows)
     else:
         n = write_csv(out, columns=columns, rows=rows)
-    ExportLog.objects.create(
-        user=actor,
+    output_logged(
+        actor=actor,
         what=what,
         file_format=file_format,
         filters={k: v for k, v in filters.items() if v not in ("", None, False)},

@@ -24,7 +24,7 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _outbox_rows(actor: User, qs: Any, chunk: int = 2000) -> Iterator[list[Any]]:
-    from kedang.privacy.masking import shown
+    from kedang.archive.masking import shown
 
     for m in qs.iterator(chunk_size=chunk):
         recipient = shown(actor, "phone", m.recipient) if m.channel in PHONE_CHANNELS else m.recipient

@@ -25,7 +25,7 @@ def _day(text: str) -> dt.date:
 
 
 def _sample_rows(actor: User, items: Iterable[Any]) -> Iterator[list[Any]]:
-    from kedang.privacy.masking import shown
+    from kedang.archive.masking import shown
 
     for it in items:
         task, event = it.task, it.event

@@ -14,7 +14,7 @@ TASK_FILTERS = ("due_from", "due_to", "rule", "status", "assignee")
 
 
 def _task_rows(qs: Any, chunk: int = 2000) -> Iterator[list[Any]]:
-    from kedang.web.templatetags.kedang import mask_phone
+    from kedang.archive.masks import mask_phone
 
     for t in qs.iterator(chunk_size=chunk):
         vehicle = t.vehicle
@@ -39,9 +39,9 @@ def export_tasks(*, actor: User, filters: dict[str, str], file_format: str, out:
     from kedang.agenda import selectors
     from kedang.agenda.forms import TaskFilterForm
     from kedang.agenda.models import TaskStatus
+    from kedang.archive.output import output_logged
 
     from ..exports import Column, write_csv, write_xlsx
-    from ..models import ExportLog
 
     if file_format not in ("xlsx", "csv"):
         raise ValidationError({"format": ValidationError("格式应为 xlsx 或 csv", code="invalid_choice")})
@@ -78,8 +78,8 @@ def export_tasks(*, actor: User, filters: dict[str, str], file_format: str, out:
         n = write_xlsx(out, sheet="回访任务", columns=columns, rows=rows)
     else:
         n = write_csv(out, columns=columns, rows=rows)
-    ExportLog.objects.create(
-        user=actor,
+    output_logged(
+        actor=actor,
         what="tasks",
         file_format=file_format,
         filters={k: v for k, v in query.items() if v},

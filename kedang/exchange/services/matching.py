@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from kedang.accounts.models import User
+from kedang.archive.visibility import customers_visible_to
 from kedang.customers.models import Customer, Vehicle
-from kedang.customers.selectors import visible_customers
 
 from .rows import CUSTOMER_KEYS, Columns, Row, RowError
 
@@ -51,7 +51,7 @@ def load_index(actor: User, rows: list[Row]) -> Index:
     for row in rows:
         for kind, key in row.keys():
             wanted.setdefault(kind, set()).add(key)
-    vehicles = Vehicle.objects.filter(deleted_at__isnull=True).filter(
+    vehicles = Vehicle.live.all().filter(
         Q(vin__in=wanted.get("vin", ())) | Q(plate__in=wanted.get("plate", ()))
     )
     for vh in vehicles:
@@ -63,16 +63,11 @@ def load_index(actor: User, rows: list[Row]) -> Index:
     phones = wanted.get("phone", set())
     cond |= Q(phone_norm__in=phones) | Q(phone2_norm__in=phones)
     cond |= Q(pk__in={vh.customer_id for vh in index.vehicles.values()})
-    found = list(
-        Customer.objects.filter(deleted_at__isnull=True)
-        .filter(cond)
-        .select_related("owner")
-        .prefetch_related("tags")
-    )
+    found = list(Customer.live.all().filter(cond).select_related("owner").prefetch_related("tags"))
     for c in found:
         index.add_customer(c)
     index.visible = set(
-        visible_customers(actor).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True)
+        customers_visible_to(actor).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True)
     )
     return index
 

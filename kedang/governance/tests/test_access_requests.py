@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kedang.accounts.models import User
-from kedang.customers.selectors import customer_list, visible_customers
+from kedang.archive.visibility import customers_visible_to
+from kedang.customers.selectors import customer_list
 from kedang.errors import Conflict
 from kedang.governance import services
 from kedang.governance.models import AccessRequest
@@ -30,10 +31,10 @@ def test_approved_request_opens_the_customer_everywhere_until_expiry(
 ) -> None:
     am2 = users["am2"]
     req = services.access_request_create(actor=am2, customer_id=theirs.pk, reason="客户来电续保", days=3)
-    assert not visible_customers(am2).filter(pk=theirs.pk).exists(), "pending is not yet access"
+    assert not customers_visible_to(am2).filter(pk=theirs.pk).exists(), "pending is not yet access"
     services.access_request_decide(actor=users["sales_manager"], request_id=req.pk, approve=True)
 
-    assert visible_customers(am2).filter(pk=theirs.pk).exists()
+    assert customers_visible_to(am2).filter(pk=theirs.pk).exists()
     assert theirs.pk in [c.pk for c in customer_list(am2)]
     assert find(am2, "13712345678")[0].customer_id == theirs.pk
     assert find(am2, "5678")[0].customer_id == theirs.pk  # the fragment path too
@@ -41,7 +42,7 @@ def test_approved_request_opens_the_customer_everywhere_until_expiry(
     assert client.get(reverse("customer_detail", args=[theirs.pk])).status_code == 200
 
     AccessRequest.objects.filter(pk=req.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert not visible_customers(am2).filter(pk=theirs.pk).exists()
+    assert not customers_visible_to(am2).filter(pk=theirs.pk).exists()
     assert find(am2, "13712345678") == []
     assert client.get(reverse("customer_detail", args=[theirs.pk])).status_code == 404
 
@@ -51,7 +52,7 @@ def test_refused_request_gives_nothing(users: dict[str, User], theirs: Any) -> N
     services.access_request_decide(
         actor=users["general_manager"], request_id=req.pk, approve=False, note="无必要"
     )
-    assert not visible_customers(users["am2"]).filter(pk=theirs.pk).exists()
+    assert not customers_visible_to(users["am2"]).filter(pk=theirs.pk).exists()
     with pytest.raises(Conflict):
         services.access_request_decide(actor=users["general_manager"], request_id=req.pk, approve=True)
 

@@ -8,8 +8,8 @@ from django import template
 
 from kedang.accounts.roles import MANAGER_ROLES
 from kedang.accounts.selectors import can_write
+from kedang.archive import masking
 from kedang.customers.models import Customer
-from kedang.privacy import masking
 from kedang.privacy.models import Consent
 
 register = template.Library()

@@ -1,11 +1,11 @@
-"""Display helpers. Masking is role-aware (kedang.privacy.masking, R-G7)."""
+"""Display helpers. Masking is role-aware (kedang.archive.masking, R-G7)."""
 
 from typing import Any
 
 from django import template
 
-from kedang.privacy import masking
-from kedang.privacy.masking import mask_id, mask_phone
+from kedang.archive import masking
+from kedang.archive.masking import mask_id, mask_phone
 
 register = template.Library()
 

@@ -50,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  回收站到期彻底删除：{result.purged}")
         self.stdout.write(f"  纸质档案借阅逾期未还：{result.overdue_loans}")
         for label, n in result.parts.items():
+            if label in ("purged", "overdue_loans"):
+                continue
             self.stdout.write(f"  {label}：{n}")
         missing = uncovered_years({result.date.year, (result.date + dt.timedelta(days=90)).year})
         if missing:
