@@ -171,13 +171,13 @@ class FilingOut(Schema):
     approved_by: str | None
 
 
-def _change_out(r: ChangeRequest) -> dict[str, Any]:
+def _change_out(r: ChangeRequest, viewer: User) -> dict[str, Any]:
     return {
         "id": r.pk,
         "customer_id": r.customer_id,
         "kind": r.kind,
-        "changes": r.changes,
-        "before": r.before,
+        "changes": selectors.change_shown(r.changes, viewer),
+        "before": selectors.change_shown(r.before, viewer),
         "reason": r.reason,
         "requester": r.requester.username,
         "status": r.status,
@@ -197,7 +197,8 @@ def _filing_out(c: Any) -> dict[str, Any]:
 @router.get("/change-requests", response=ChangeRequestList)
 def change_request_list(request: HttpRequest) -> dict[str, Any]:
     """Proposed changes to filed archives awaiting the caller's approval (sales / general manager)."""
-    items = [_change_out(r) for r in selectors.pending_changes(_actor(request))]
+    user = _actor(request)
+    items = [_change_out(r, user) for r in selectors.pending_changes(user)]
     return {"items": items, "count": len(items)}
 
 
@@ -206,13 +207,15 @@ def change_request_approve(
     request: HttpRequest, id: int, payload: DecisionIn | None = None
 ) -> dict[str, Any]:
     note = payload.note if payload else ""
-    return _change_out(filing.change_decide(actor=_actor(request), request_id=id, approve=True, note=note))
+    user = _actor(request)
+    return _change_out(filing.change_decide(actor=user, request_id=id, approve=True, note=note), user)
 
 
 @router.post("/change-requests/{id}/refuse", response=ChangeRequestOut)
 def change_request_refuse(request: HttpRequest, id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
     note = payload.note if payload else ""
-    return _change_out(filing.change_decide(actor=_actor(request), request_id=id, approve=False, note=note))
+    user = _actor(request)
+    return _change_out(filing.change_decide(actor=user, request_id=id, approve=False, note=note), user)
 
 
 @router.post("/customers/{id}/filing", response=FilingOut)

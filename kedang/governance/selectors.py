@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import is_manager
 from kedang.customers.models import Customer
-from kedang.customers.selectors import visibility_q
+from kedang.customers.selectors import change_value_shown, visibility_q
+from kedang.privacy.masking import CUSTOMER_FIELDS as CUSTOMER_MASKED
 
 from .filing import FILING_SUPERVISORS, can_approve_changes
 from .models import AccessRequest, ChangeRequest, RecycleBinEntry, RequestStatus
@@ -45,8 +48,8 @@ def pending_changes(user: User) -> QuerySet[ChangeRequest]:
     return ChangeRequest.objects.filter(status=RequestStatus.PENDING).select_related("customer", "requester")
 
 
-def change_rows(req: ChangeRequest) -> list[tuple[str, str, str]]:
-    """(label, before, after) for the reviewer."""
+def change_rows(req: ChangeRequest, viewer: User) -> list[tuple[str, str, str]]:
+    """(label, before, after) for the reviewer, masked for her."""
     from kedang.customers.models import Customer
 
     rows = []
@@ -57,8 +60,21 @@ def change_rows(req: ChangeRequest) -> list[tuple[str, str, str]]:
             label = name
         before = req.before.get(name, "")
         if before != after:
-            rows.append((label, _text(before), _text(after)))
+            rows.append(
+                (
+                    label,
+                    change_value_shown(viewer, name, _text(before)),
+                    change_value_shown(viewer, name, _text(after)),
+                )
+            )
     return rows
+
+
+def change_shown(values: dict[str, Any], viewer: User) -> dict[str, Any]:
+    """A change request's `changes` or `before` for the API, each masked value as the viewer may see it."""
+    return {
+        k: change_value_shown(viewer, k, v) if k in CUSTOMER_MASKED and v else v for k, v in values.items()
+    }
 
 
 def _text(value: object) -> str:

@@ -37,7 +37,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "governance/overview.html",
         {
             "pending": selectors.pending_access_requests(user),
-            "changes": [(r, selectors.change_rows(r)) for r in selectors.pending_changes(user)],
+            "changes": [(r, selectors.change_rows(r, user)) for r in selectors.pending_changes(user)],
             "filings": selectors.filings_awaiting(user),
             "mine": selectors.my_access_requests(user),
             "bin": selectors.recycle_bin(user),
