@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import is_manager
@@ -22,13 +24,45 @@ def pending_access_requests(user: User) -> QuerySet[AccessRequest]:
     if not can_approve_access(user):
         return AccessRequest.objects.none()
     return AccessRequest.objects.filter(status=RequestStatus.PENDING).select_related(
-        "requester", "requester__department", "customer", "customer__owner"
+        "requester", "requester__department", "customer__owner"
+    )
+
+
+@dataclass(frozen=True)
+class RequestSubject:
+    """What a viewer is shown of the customer an access request is for."""
+
+    asked: str  # what the requester asked for: 档号 … / 客户编号 …
+    customer_id: int | None
+    archive_no: str
+    name: str
+    owner: str
+    found: bool | None  # for the approver: whether an archive matched; None for the requester
+
+
+def request_subject(req: AccessRequest, viewer: User) -> RequestSubject:
+    """The approver sees the customer (or that nothing matched); the requester sees only what she
+    asked for — no name, archive number or owner, not even whether it exists — until her grant
+    runs, and again nothing once it has run out (#13, R-G2)."""
+    c = req.customer
+    approver = can_approve_access(viewer)
+    granted = (
+        req.requester_id == viewer.pk
+        and req.status == RequestStatus.APPROVED
+        and req.expires_at is not None
+        and req.expires_at > timezone.now()
+    )
+    if c is not None and (approver or granted):
+        return RequestSubject(req.asked, c.pk, c.archive_no, c.name, str(c.owner), True if approver else None)
+    return RequestSubject(
+        req.asked, req.asked_customer_id, req.asked_archive_no, "", "", (c is not None) if approver else None
     )
 
 
 def my_access_requests(user: User, limit: int | None = 50) -> QuerySet[AccessRequest]:
-    """The user's own requests, the newest first: the page shows the latest `limit`, an export all."""
-    qs = AccessRequest.objects.filter(requester=user).select_related("customer", "decided_by")
+    """The user's own requests, the newest first: the page shows the latest `limit`, an export all.
+    Show each through `request_subject`."""
+    qs = AccessRequest.objects.filter(requester=user).select_related("customer__owner", "decided_by")
     return qs if limit is None else qs[:limit]
 
 
