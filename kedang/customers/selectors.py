@@ -166,8 +166,20 @@ class HistoryEntry:
 HISTORY_HIDDEN = {"version", "updated_at", "phone_norm", "phone2_norm", "deleted_at", "created_at"}
 
 
+def change_value_shown(viewer: User, field_name: str, value: Any) -> str:
+    """One value of a history entry or a diff (a customer's, a vehicle's or a contact's field), as the
+    viewer may see it (R-G7): every value of a masked field (phone, phone2, id_number, a contact's
+    phone) goes through privacy.masking, before and after alike. The one place history and diffs
+    (history tab, 409 conflicts, change requests; pages and API) mask."""
+    from kedang.privacy import masking
+
+    text = "" if value is None else str(value)
+    kind = masking.CUSTOMER_FIELDS.get(field_name)
+    return masking.shown(viewer, kind, text) if kind else text
+
+
 def _entries(
-    records: list[Any], model: Any, subject: Callable[[Any], str], is_customer: bool
+    records: list[Any], model: Any, subject: Callable[[Any], str], is_customer: bool, viewer: User
 ) -> list[HistoryEntry]:
     from django.conf import settings as dj_settings
     from django.utils import translation
@@ -189,7 +201,11 @@ def _entries(
                     with translation.override(dj_settings.LANGUAGE_CODE):
                         label = str(getattr(model._meta.get_field(c.field), "verbose_name", c.field))
                     changes.append(
-                        (label, "" if c.old is None else str(c.old), "" if c.new is None else str(c.new))
+                        (
+                            label,
+                            change_value_shown(viewer, c.field, c.old),
+                            change_value_shown(viewer, c.field, c.new),
+                        )
                     )
             result.append(
                 HistoryEntry(
@@ -209,15 +225,16 @@ def _entries(
     return result
 
 
-def history_entries(customer: Customer) -> list[HistoryEntry]:
-    """Every saved version of the customer and her vehicles, newest first, with readable diffs."""
+def history_entries(customer: Customer, viewer: User) -> list[HistoryEntry]:
+    """Every saved version of the customer and her vehicles, newest first, with readable diffs,
+    masked for the viewer."""
     c_records = list(customer.history.select_related("history_user").order_by("history_date"))
     v_records = list(
         Vehicle.history.filter(customer_id=customer.pk)
         .select_related("history_user")
         .order_by("history_date")
     )
-    entries = _entries(c_records, Customer, lambda r: r.name, True)
-    entries += _entries(v_records, Vehicle, lambda r: r.plate or r.vin, False)
+    entries = _entries(c_records, Customer, lambda r: r.name, True, viewer)
+    entries += _entries(v_records, Vehicle, lambda r: r.plate or r.vin, False, viewer)
     entries.sort(key=lambda e: (e.at, e.history_id), reverse=True)
     return entries

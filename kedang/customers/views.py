@@ -184,7 +184,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "tab": tab,
         "tabs": TABS,
         "tab_template": templates[tab],
-        "history": history_entries(customer) if tab == "history" else [],
+        "history": history_entries(customer, user) if tab == "history" else [],
         "can_revert": is_manager(user),
         "can_approve_filing": user.role in FILING_SUPERVISORS and customer.filing_handler_id != user.pk,
         "vehicles": vehicles,

@@ -21,7 +21,8 @@ class _Input(Schema):
 
 
 class AccessRequestIn(_Input):
-    customer_id: int
+    customer_id: int | None = Field(None, description="客户编号；或填 archive_no")
+    archive_no: str = Field("", description="档号（纸质表单上印有）；或填 customer_id")
     reason: str
     days: int = Field(description="1–90 天")
 
@@ -31,8 +32,13 @@ class DecisionIn(_Input):
 
 
 class AccessRequestOut(Schema):
+    """To the requester, `customer_id` and `archive_no` are what she asked for, and `name` is empty,
+    until her grant runs: the answer is the same whether that archive exists or not (#13)."""
+
     id: int
-    customer_id: int
+    customer_id: int | None
+    archive_no: str
+    name: str
     requester: str
     reason: str
     days: int
@@ -69,10 +75,13 @@ def _actor(request: HttpRequest) -> User:
     return user
 
 
-def _request_out(r: AccessRequest) -> dict[str, Any]:
+def _request_out(r: AccessRequest, viewer: User) -> dict[str, Any]:
+    subject = selectors.request_subject(r, viewer)
     return {
         "id": r.pk,
-        "customer_id": r.customer_id,
+        "customer_id": subject.customer_id,
+        "archive_no": subject.archive_no,
+        "name": subject.name,
         "requester": r.requester.username,
         "reason": r.reason,
         "days": r.days,
@@ -84,9 +93,11 @@ def _request_out(r: AccessRequest) -> dict[str, Any]:
 
 @router.post("/access-requests", response={201: AccessRequestOut})
 def access_request_create(request: HttpRequest, payload: AccessRequestIn) -> Status[dict[str, Any]]:
-    """Ask for access to a customer outside one's scope (R-G2); the sales or general manager decides."""
-    req = services.access_request_create(actor=_actor(request), **payload.model_dump())
-    return Status(201, _request_out(req))
+    """Ask for access to a customer outside one's scope (R-G2), by `customer_id` or `archive_no`; the
+    sales or general manager decides. 201 whether that archive exists or not: nothing is revealed."""
+    user = _actor(request)
+    req = services.access_request_create(actor=user, **payload.model_dump())
+    return Status(201, _request_out(req, user))
 
 
 @router.get("/access-requests", response=AccessRequestList)
@@ -94,7 +105,7 @@ def access_request_list(request: HttpRequest, pending: bool = False) -> dict[str
     """One's own requests, or (`pending=true`, approvers) those awaiting a decision."""
     user = _actor(request)
     qs = selectors.pending_access_requests(user) if pending else selectors.my_access_requests(user)
-    items = [_request_out(r) for r in qs]
+    items = [_request_out(r, user) for r in qs]
     return {"items": items, "count": len(items)}
 
 
@@ -103,16 +114,18 @@ def access_request_approve(
     request: HttpRequest, id: int, payload: DecisionIn | None = None
 ) -> dict[str, Any]:
     note = payload.note if payload else ""
+    user = _actor(request)
     return _request_out(
-        services.access_request_decide(actor=_actor(request), request_id=id, approve=True, note=note)
+        services.access_request_decide(actor=user, request_id=id, approve=True, note=note), user
     )
 
 
 @router.post("/access-requests/{id}/refuse", response=AccessRequestOut)
 def access_request_refuse(request: HttpRequest, id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
     note = payload.note if payload else ""
+    user = _actor(request)
     return _request_out(
-        services.access_request_decide(actor=_actor(request), request_id=id, approve=False, note=note)
+        services.access_request_decide(actor=user, request_id=id, approve=False, note=note), user
     )
 
 
@@ -171,13 +184,13 @@ class FilingOut(Schema):
     approved_by: str | None
 
 
-def _change_out(r: ChangeRequest) -> dict[str, Any]:
+def _change_out(r: ChangeRequest, viewer: User) -> dict[str, Any]:
     return {
         "id": r.pk,
         "customer_id": r.customer_id,
         "kind": r.kind,
-        "changes": r.changes,
-        "before": r.before,
+        "changes": selectors.change_shown(r.changes, viewer),
+        "before": selectors.change_shown(r.before, viewer),
         "reason": r.reason,
         "requester": r.requester.username,
         "status": r.status,
@@ -197,7 +210,8 @@ def _filing_out(c: Any) -> dict[str, Any]:
 @router.get("/change-requests", response=ChangeRequestList)
 def change_request_list(request: HttpRequest) -> dict[str, Any]:
     """Proposed changes to filed archives awaiting the caller's approval (sales / general manager)."""
-    items = [_change_out(r) for r in selectors.pending_changes(_actor(request))]
+    user = _actor(request)
+    items = [_change_out(r, user) for r in selectors.pending_changes(user)]
     return {"items": items, "count": len(items)}
 
 
@@ -206,13 +220,15 @@ def change_request_approve(
     request: HttpRequest, id: int, payload: DecisionIn | None = None
 ) -> dict[str, Any]:
     note = payload.note if payload else ""
-    return _change_out(filing.change_decide(actor=_actor(request), request_id=id, approve=True, note=note))
+    user = _actor(request)
+    return _change_out(filing.change_decide(actor=user, request_id=id, approve=True, note=note), user)
 
 
 @router.post("/change-requests/{id}/refuse", response=ChangeRequestOut)
 def change_request_refuse(request: HttpRequest, id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
     note = payload.note if payload else ""
-    return _change_out(filing.change_decide(actor=_actor(request), request_id=id, approve=False, note=note))
+    user = _actor(request)
+    return _change_out(filing.change_decide(actor=user, request_id=id, approve=False, note=note), user)
 
 
 @router.post("/customers/{id}/filing", response=FilingOut)

@@ -16,14 +16,20 @@ class RequestStatus(models.TextChoices):
 
 
 class AccessRequest(models.Model):
-    """A request to open another's customer (R-G2). Approved, it is a grant until `expires_at`."""
+    """A request to open another's customer (R-G2). Approved, it is a grant until `expires_at`.
+
+    It keeps what the requester asked for (a customer id or an archive number) and answers her the
+    same whether that archive exists or not: `customer` is empty when nothing matched (only the
+    approver sees that, and refuses). Nothing of the customer is shown to her until granted (#13)."""
 
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests"
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="access_requests"
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="access_requests"
     )
+    asked_customer_id = models.PositiveBigIntegerField(_("申请的客户编号"), null=True, blank=True)
+    asked_archive_no = models.CharField(_("申请的档号"), max_length=50, blank=True)
     reason = models.CharField(_("理由"), max_length=200)
     days = models.PositiveSmallIntegerField(_("天数"))
     status = models.CharField(
@@ -43,15 +49,31 @@ class AccessRequest(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["requester", "status", "expires_at"])]
         constraints = [
+            # one pending request per key asked for (not per customer found: that would tell the
+            # requester that an id and an archive number she asked for are the same archive)
             models.UniqueConstraint(
-                fields=["requester", "customer"],
-                condition=Q(status="pending"),
-                name="one_pending_request_per_customer",
-            )
+                fields=["requester", "asked_customer_id"],
+                condition=Q(status="pending", asked_customer_id__isnull=False),
+                name="one_pending_request_per_asked_id",
+            ),
+            models.UniqueConstraint(
+                fields=["requester", "asked_archive_no"],
+                condition=Q(status="pending") & ~Q(asked_archive_no=""),
+                name="one_pending_request_per_asked_archive_no",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.requester} → {self.customer_id} ({self.status})"
+        return f"{self.requester} → {self.asked} ({self.status})"
+
+    @property
+    def asked(self) -> str:
+        """What the requester asked for, as she wrote it."""
+        if self.asked_archive_no:
+            return f"档号 {self.asked_archive_no}"
+        if self.asked_customer_id is not None:
+            return f"客户编号 {self.asked_customer_id}"
+        return f"客户编号 {self.customer_id}" if self.customer_id else "—"
 
 
 class BinKind(models.TextChoices):

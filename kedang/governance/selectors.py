@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import is_manager
 from kedang.archive.visibility import visibility_q
 from kedang.customers.models import Customer
+from kedang.customers.selectors import change_value_shown
+from kedang.privacy.masking import CUSTOMER_FIELDS as CUSTOMER_MASKED
 
 from .filing import FILING_SUPERVISORS, can_approve_changes
 from .models import AccessRequest, ChangeRequest, RecycleBinEntry, RequestStatus
@@ -19,13 +25,45 @@ def pending_access_requests(user: User) -> QuerySet[AccessRequest]:
     if not can_approve_access(user):
         return AccessRequest.objects.none()
     return AccessRequest.objects.filter(status=RequestStatus.PENDING).select_related(
-        "requester", "requester__department", "customer", "customer__owner"
+        "requester", "requester__department", "customer__owner"
+    )
+
+
+@dataclass(frozen=True)
+class RequestSubject:
+    """What a viewer is shown of the customer an access request is for."""
+
+    asked: str  # what the requester asked for: 档号 … / 客户编号 …
+    customer_id: int | None
+    archive_no: str
+    name: str
+    owner: str
+    found: bool | None  # for the approver: whether an archive matched; None for the requester
+
+
+def request_subject(req: AccessRequest, viewer: User) -> RequestSubject:
+    """The approver sees the customer (or that nothing matched); the requester sees only what she
+    asked for — no name, archive number or owner, not even whether it exists — until her grant
+    runs, and again nothing once it has run out (#13, R-G2)."""
+    c = req.customer
+    approver = can_approve_access(viewer)
+    granted = (
+        req.requester_id == viewer.pk
+        and req.status == RequestStatus.APPROVED
+        and req.expires_at is not None
+        and req.expires_at > timezone.now()
+    )
+    if c is not None and (approver or granted):
+        return RequestSubject(req.asked, c.pk, c.archive_no, c.name, str(c.owner), True if approver else None)
+    return RequestSubject(
+        req.asked, req.asked_customer_id, req.asked_archive_no, "", "", (c is not None) if approver else None
     )
 
 
 def my_access_requests(user: User, limit: int | None = 50) -> QuerySet[AccessRequest]:
-    """The user's own requests, the newest first: the page shows the latest `limit`, an export all."""
-    qs = AccessRequest.objects.filter(requester=user).select_related("customer", "decided_by")
+    """The user's own requests, the newest first: the page shows the latest `limit`, an export all.
+    Show each through `request_subject`."""
+    qs = AccessRequest.objects.filter(requester=user).select_related("customer__owner", "decided_by")
     return qs if limit is None else qs[:limit]
 
 
@@ -45,8 +83,8 @@ def pending_changes(user: User) -> QuerySet[ChangeRequest]:
     return ChangeRequest.objects.filter(status=RequestStatus.PENDING).select_related("customer", "requester")
 
 
-def change_rows(req: ChangeRequest) -> list[tuple[str, str, str]]:
-    """(label, before, after) for the reviewer."""
+def change_rows(req: ChangeRequest, viewer: User) -> list[tuple[str, str, str]]:
+    """(label, before, after) for the reviewer, masked for her."""
     from kedang.customers.models import Customer
 
     rows = []
@@ -57,8 +95,21 @@ def change_rows(req: ChangeRequest) -> list[tuple[str, str, str]]:
             label = name
         before = req.before.get(name, "")
         if before != after:
-            rows.append((label, _text(before), _text(after)))
+            rows.append(
+                (
+                    label,
+                    change_value_shown(viewer, name, _text(before)),
+                    change_value_shown(viewer, name, _text(after)),
+                )
+            )
     return rows
+
+
+def change_shown(values: dict[str, Any], viewer: User) -> dict[str, Any]:
+    """A change request's `changes` or `before` for the API, each masked value as the viewer may see it."""
+    return {
+        k: change_value_shown(viewer, k, v) if k in CUSTOMER_MASKED and v else v for k, v in values.items()
+    }
 
 
 def _text(value: object) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,24 +31,40 @@ def can_approve_access(user: User) -> bool:
 
 
 @transaction.atomic
-def access_request_create(*, actor: User, customer_id: int, reason: str, days: int) -> AccessRequest:
-    """Ask to open a customer outside one's scope, for a reason and a number of days (R-G2)."""
-    customer = Customer.live.filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404("客户不存在")
+def access_request_create(
+    *, actor: User, reason: str, days: int, customer_id: int | None = None, archive_no: str = ""
+) -> AccessRequest:
+    """Ask to open a customer outside one's scope, by customer id or archive number, for a reason and
+    a number of days (R-G2).
+
+    The answer is the same whether an archive with that key exists or not (#13): the request is
+    filed either way and tells her nothing of the customer until granted; only the approver sees
+    that nothing matched, and refuses. Only a customer she already sees is answered differently."""
+    archive_no = archive_no.strip().upper()
     errors: dict[str, list[ValidationError]] = {}
+    if (customer_id is None) == (not archive_no):
+        errors["customer_id"] = [ValidationError("请填写档号（或客户编号）之一", code="required")]
     if not reason.strip():
         errors["reason"] = [ValidationError("请填写申请理由", code="required")]
     if not 1 <= days <= MAX_ACCESS_DAYS:
         errors["days"] = [ValidationError(f"天数应为 1–{MAX_ACCESS_DAYS}", code="out_of_range")]
-    if customers_visible_to(actor).filter(pk=customer_id).exists():
-        errors["customer_id"] = [ValidationError("您已可以查看该客户，无需申请", code="already_visible")]
     if errors:
         raise ValidationError(errors)
+    key = Q(pk=customer_id) if customer_id is not None else Q(archive_no__iexact=archive_no)
+    customer = Customer.live.filter(key).first()
+    if customer is not None and customers_visible_to(actor).filter(pk=customer.pk).exists():
+        raise ValidationError(
+            {"customer_id": [ValidationError("您已可以查看该客户，无需申请", code="already_visible")]}
+        )
     try:
         with transaction.atomic():
             return AccessRequest.objects.create(
-                requester=actor, customer=customer, reason=reason.strip(), days=days
+                requester=actor,
+                customer=customer,
+                asked_customer_id=customer_id,
+                asked_archive_no=archive_no,
+                reason=reason.strip(),
+                days=days,
             )
     except IntegrityError as exc:
         raise ValidationError(
@@ -70,6 +87,8 @@ def access_request_decide(*, actor: User, request_id: int, approve: bool, note: 
         raise Http404("申请不存在")
     if req.status != RequestStatus.PENDING:
         raise Conflict(f"该申请已{req.get_status_display()}")
+    if approve and (req.customer is None or req.customer.deleted_at is not None):
+        raise Conflict("没有与该申请对应的档案，只能拒绝")
     now = timezone.now()
     req.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     req.decided_by, req.decided_at, req.decision_note = actor, now, note.strip()
@@ -77,6 +96,7 @@ def access_request_decide(*, actor: User, request_id: int, approve: bool, note: 
         req.expires_at = now + timedelta(days=req.days)
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "expires_at"])
     if approve:
+        assert req.customer is not None
         until = timezone.localtime(req.expires_at).strftime("%Y-%m-%d %H:%M")
         record_add(
             req.customer,

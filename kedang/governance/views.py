@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from kedang.accounts.models import User
 from kedang.accounts.selectors import is_manager
 from kedang.archive.visibility import customer_for_read, customers_visible_to
-from kedang.customers.models import Customer
 from kedang.errors import Conflict
 from kedang.web.fields import parse_cn_date
 
@@ -36,10 +35,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "governance/overview.html",
         {
-            "pending": selectors.pending_access_requests(user),
-            "changes": [(r, selectors.change_rows(r)) for r in selectors.pending_changes(user)],
+            "pending": [
+                (r, selectors.request_subject(r, user)) for r in selectors.pending_access_requests(user)
+            ],
+            "changes": [(r, selectors.change_rows(r, user)) for r in selectors.pending_changes(user)],
             "filings": selectors.filings_awaiting(user),
-            "mine": selectors.my_access_requests(user),
+            "mine": [(r, selectors.request_subject(r, user)) for r in selectors.my_access_requests(user)],
             "bin": selectors.recycle_bin(user),
             "can_approve": services.can_approve_access(user),
             "form_values": {"archive_no": request.GET.get("archive_no", ""), "days": 7},
@@ -50,25 +51,22 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def access_request_create(request: HttpRequest) -> HttpResponse:
-    """Ask for access by archive number (printed on every paper form)."""
+    """Ask for access by archive number (printed on every paper form). The answer is the same
+    whether the archive exists or not (#13): the approver sees which, the requester nothing."""
     user = _user(request)
     archive_no = request.POST.get("archive_no", "").strip()
-    customer = Customer.live.filter(archive_no__iexact=archive_no).first()
     try:
         days = int(request.POST.get("days") or 0)
     except ValueError:
         days = 0
-    if customer is None:
-        messages.error(request, f"档号 {archive_no or '（空）'} 不存在")
-        return redirect("governance")
     try:
-        services.access_request_create(
-            actor=user, customer_id=customer.pk, reason=request.POST.get("reason", ""), days=days
+        req = services.access_request_create(
+            actor=user, archive_no=archive_no, reason=request.POST.get("reason", ""), days=days
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, f"已提交查阅申请：{archive_no}，等待销售经理或总经理审批")
+        messages.success(request, f"已提交查阅申请：{req.asked}，等待销售经理或总经理审批")
     return redirect("governance")
 
 

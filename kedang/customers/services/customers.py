@@ -34,6 +34,7 @@ from ..models import (
     Tag,
     Tier,
 )
+from ..selectors import change_value_shown
 from .common import CUSTOMER_FIELDS, _clean, _errors_add, _labels, archive_no_next
 
 
@@ -144,8 +145,9 @@ def _set_tags(customer: Customer, names: Iterable[str]) -> None:
     customer.tags.set(tags)
 
 
-def changes_since(customer: Customer, version: int) -> list[dict[str, str]]:
-    """What differs between the customer's history at `version` and now: [{field, label, before, after}]."""
+def changes_since(customer: Customer, version: int, viewer: User) -> list[dict[str, str]]:
+    """What differs between the customer's history at `version` and now: [{field, label, before, after}],
+    masked for the viewer (the 409 answer goes to her, page and API)."""
     base = customer.history.filter(version=version).order_by("-history_date").first()
     if base is None:
         return []
@@ -160,8 +162,8 @@ def changes_since(customer: Customer, version: int) -> list[dict[str, str]]:
                 {
                     "field": f.name,
                     "label": _labels(Customer, [f.name]),
-                    "before": str(before or ""),
-                    "after": str(after or ""),
+                    "before": change_value_shown(viewer, f.name, before or ""),
+                    "after": change_value_shown(viewer, f.name, after or ""),
                 }
             )
     return diff
@@ -234,7 +236,7 @@ def _customer_update(
         raise Conflict(
             f"{customer.name} 的档案在您编辑期间已被他人修改（版本 {expected_version} → {customer.version}），"
             "请查看差异后重新修改",
-            diff=changes_since(customer, expected_version),
+            diff=changes_since(customer, expected_version, actor),
         )
     data = clean_customer(actor, dict(fields), instance=customer)
     if customer.filed_at and approved_change is None and not can_approve_changes(actor):

@@ -88,6 +88,17 @@ KEY_FIELDS = {
 }
 
 
+# what an import says of an archive the importer may not see: that it exists, nothing more — no
+# name, archive number or owner (#13, R-Q3)
+HIDDEN_ARCHIVE = "已有档案，可申请查阅"
+
+
+def archive_named(index: Index, customer_id: int) -> str:
+    """The archive number of a customer the importer sees; for any other, only that an archive exists."""
+    c = index.customers.get(customer_id)
+    return c.archive_no if c is not None and customer_id in index.visible else HIDDEN_ARCHIVE
+
+
 class RowRejected(Exception):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(errors)
@@ -113,7 +124,7 @@ def match_customer(row: Row, index: Index, columns: Columns) -> Customer | None:
                 found.setdefault(cid, kind)
     if len(found) > 1:
         (a, ka), (b, kb) = list(found.items())[:2]
-        nos = "、".join(index.customers[c].archive_no for c in (a, b))
+        nos = "、".join(archive_named(index, c) for c in (a, b))
         raise reject(
             kb, f"{KEY_LABELS[ka]}和{KEY_LABELS[kb]}分别属于两个已有客户（{nos}），请核对", "key_conflict"
         )
@@ -139,5 +150,5 @@ def match_customer(row: Row, index: Index, columns: Columns) -> Customer | None:
     cid = candidates[0]
     if cid not in index.visible:
         kind = found[cid]
-        raise reject(kind, f"已有{KEY_LABELS[kind]}相同的客户，但不在您的权限范围内，不能修改", "not_visible")
+        raise reject(kind, f"{HIDDEN_ARCHIVE}（{KEY_LABELS[kind]}相同）", "not_visible")
     return index.customers[cid]

@@ -14,7 +14,7 @@ from kedang.errors import ApprovalPending
 
 from ..mapping import FIELDS_BY_CODE
 from ..models import ImportJob
-from .matching import Index, RowRejected, match_customer
+from .matching import Index, RowRejected, archive_named, match_customer
 from .rows import Columns, Row, RowError
 
 
@@ -179,14 +179,13 @@ def _import_vehicle(run: Run, row: Row, index: Index, customer: Customer) -> tup
     if vin:
         existing = index.vehicles.get(vin)
         if existing is not None and existing.customer_id != customer.pk:
-            owner = index.customers.get(existing.customer_id)
             raise RowRejected(
                 [
                     RowError(
                         "vehicle.vin",
                         columns.header("vehicle.vin"),
                         "duplicate",
-                        f"该车架号已登记在其他客户名下（{owner.archive_no if owner else '无权查看'}）",
+                        f"该车架号已登记在其他客户名下（{archive_named(index, existing.customer_id)}）",
                     )
                 ]
             )

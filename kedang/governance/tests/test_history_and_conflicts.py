@@ -110,7 +110,7 @@ def test_history_shows_who_when_why_and_the_diff(
 ) -> None:
     c = make_customer(owner=users["account_manager"], address="甲地")
     services.customer_update(actor=users["cs_agent"], customer_id=c.pk, address="乙地", reason="客户搬家")
-    entries = history_entries(c)
+    entries = history_entries(c, users["general_manager"])
     latest = entries[0]
     assert latest.user == users["cs_agent"] and latest.reason == "客户搬家"
     assert latest.changes == [("地址", "甲地", "乙地")]
@@ -132,7 +132,7 @@ def test_manager_reverts_and_the_revert_is_itself_a_change(
     assert response.status_code == 302
     c.refresh_from_db()
     assert (c.address, c.phone) == ("甲地", "13400000000")
-    latest = history_entries(c)[0]
+    latest = history_entries(c, users["sales_manager"])[0]
     assert latest.user == users["sales_manager"] and "误改" in latest.reason
     assert ("地址", "乙地", "甲地") in latest.changes
     page = client.get(reverse("customer_detail", args=[c.pk]) + "?tab=history").content.decode()
