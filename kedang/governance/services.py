@@ -78,7 +78,7 @@ def access_request_decide(*, actor: User, request_id: int, approve: bool, note: 
     if not can_approve_access(actor):
         raise PermissionDenied("只有销售经理或总经理可以审批查阅申请")
     req = (
-        AccessRequest.objects.select_for_update()
+        AccessRequest.objects.select_for_update(of=("self",))  # the customer may be empty: an outer join
         .select_related("customer", "requester")
         .filter(pk=request_id)
         .first()
