@@ -189,7 +189,7 @@ def message_timeline(message: Message, *, title: str) -> None:
         message.customer,
         message.created_by,
         RecordKind.MESSAGE,
-        title[:200],
+        title,  # record_add cuts it to the column
         body,
         vehicle=message.vehicle,
     )

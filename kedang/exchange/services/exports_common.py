@@ -42,7 +42,7 @@ def write_logged(
         actor=actor,
         what=what,
         file_format=file_format,
-        filters={k: v for k, v in filters.items() if v not in ("", None, False)},
+        filters=filters,  # output_logged drops the blank ones and masks typed numbers
         rows=n,
     )
     return n
