@@ -57,9 +57,11 @@ def change_propose(
     if not reason.strip():
         raise ValidationError({"reason": ValidationError("已归档的档案，修改须填写原因", code="required")})
     changes = {k: _jsonable(v) for k, v in fields.items()}
-    same = ChangeRequest.objects.filter(
-        customer=customer, kind=kind, status=RequestStatus.PENDING, changes=changes, requester=actor
-    ).first()
+    # `changes` is encrypted with a random nonce, so it is compared here, among the few pending requests
+    pending = ChangeRequest.objects.filter(
+        customer=customer, kind=kind, status=RequestStatus.PENDING, requester=actor
+    ).order_by("pk")
+    same = next((r for r in pending if r.changes == changes), None)
     if same is not None:  # proposing the same change twice (a re-run import, a double click) adds nothing
         return same
     before = {k: _jsonable(getattr(customer, k, None)) for k in data if k != "tags"}

@@ -238,8 +238,15 @@ def subject_erase(*, actor: User, customer_id: int, reason: str) -> Erasure:
 
 
 def _purge(customer_id: int) -> None:
+    """Everything of hers goes: the rejected import rows that carry her keys (while her keys are still
+    known), then her rows, history, change requests (they go with the customer), search index entries and
+    attachment files."""
+    from kedang.exchange.services import import_rejections_erase
     from kedang.governance.recycle_bin import purge_customer
 
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is not None:
+        import_rejections_erase(customer)
     purge_customer(customer_id)
 
 
