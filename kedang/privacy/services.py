@@ -18,11 +18,11 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.roles import MANAGER_ROLES
 from kedang.accounts.selectors import can_write
+from kedang.archive import masking
 from kedang.archive.timeline import record_add
 from kedang.archive.visibility import customer_for_read
 from kedang.customers.models import Customer, RecordKind
 
-from . import masking
 from .access_log import log_access
 from .models import AccessAction, Consent, ConsentChannel, ConsentPurpose, Erasure
 
