@@ -211,6 +211,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEDANG_ARCHIVE_NO_PATTERN = env("KEDANG_ARCHIVE_NO_PATTERN", "KD{kind}-{year}-{seq:06d}")
 # Deleted archives stay restorable in the recycle bin this many days (R-G4).
 KEDANG_RECYCLE_DAYS = int(env("KEDANG_RECYCLE_DAYS", "30"))
+# An uploaded import file is deleted when its import is over; anything left is deleted after this many days.
+KEDANG_IMPORT_FILE_DAYS = int(env("KEDANG_IMPORT_FILE_DAYS", "7"))
 # API tokens live this many days.
 KEDANG_TOKEN_DAYS = int(env("KEDANG_TOKEN_DAYS", "30"))
 

@@ -64,3 +64,6 @@ DEFAULT_MASKING: dict[str, tuple[bool, bool, bool]] = {
 
 # Roles that may hand a customer to another account manager and delete customers.
 MANAGER_ROLES = frozenset({Role.GENERAL_MANAGER, Role.SALES_MANAGER, Role.CS_MANAGER, Role.ADMIN})
+# Roles that approve changes to filed archives (R-G3) and that approve a filing (R-G5).
+CHANGE_APPROVERS = frozenset({Role.SALES_MANAGER, Role.GENERAL_MANAGER})
+FILING_SUPERVISORS = frozenset({Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.CS_MANAGER})

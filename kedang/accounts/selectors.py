@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 
 from .models import Department, RoleSetting, User
-from .roles import MANAGER_ROLES, Scope
+from .roles import CHANGE_APPROVERS, MANAGER_ROLES, Scope
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ def can_write(user: User | AnonymousUser) -> bool:
 
 def is_manager(user: User | AnonymousUser) -> bool:
     return isinstance(user, User) and user.role in MANAGER_ROLES
+
+
+def can_approve_changes(user: User | AnonymousUser) -> bool:
+    """Whether the user's changes to a filed archive apply at once, and she approves others' (R-G3)."""
+    return isinstance(user, User) and user.is_active and user.role in CHANGE_APPROVERS
 
 
 def assignable_owners() -> list[User]:

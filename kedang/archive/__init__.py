@@ -11,6 +11,8 @@ Public interface (import the submodules; this package imports nothing at load ti
 - `masking`: what each role sees of phones and ID numbers (R-G7), for values, rows and free text.
 - `output`: `output_logged(...)` — every list, export, PDF, feed and zip that leaves the server is logged in
   ExportLog and the access log in one transaction (R-G6, R-I2).
+- `hooks`: what customers hand on to governance without knowing it — a filed archive's change proposed
+  for approval (`change_propose`), a deletion put in the recycle bin (`bin_put`); governance registers.
 
 The archive knows no screen: nothing here imports views, templates, forms or `kedang.web`
 (an import-linter contract in `make test`)."""

@@ -6,7 +6,7 @@ Unmasking one value is `privacy.services.unmask` (permission, reason, access log
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
 
@@ -52,6 +52,16 @@ def shown_contact(user: User | AnonymousUser | None, value: str) -> str:
 
 # the customer's fields that are masked, and as which kind
 CUSTOMER_FIELDS: dict[str, Kind] = {"phone": "phone", "phone2": "phone", "id_number": "id_number"}
+
+
+def change_value_shown(viewer: User | AnonymousUser | None, field_name: str, value: Any) -> str:
+    """One value of a history entry or a diff (a customer's, a vehicle's or a contact's field), as the
+    viewer may see it (R-G7): every value of a masked field (phone, phone2, id_number, a contact's
+    phone) is masked for a role that does not see it, before and after alike. The one place history and
+    diffs (history tab, 409 conflicts, change requests; pages and API) mask."""
+    text = "" if value is None else str(value)
+    kind = CUSTOMER_FIELDS.get(field_name)
+    return shown(viewer, kind, text) if kind else text
 
 
 # a typed phone (7+ digits, maybe with separators) or an ID number (15 or 18 characters, X last)

@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kedang.accounts.models import User
+from kedang.archive.masking import change_value_shown
 from kedang.archive.visibility import customers_visible_to
 
 from .models import ArchiveFile, Attachment, ChecklistItem, Customer, FileType, Record, Vehicle
@@ -164,18 +165,6 @@ class HistoryEntry:
 
 
 HISTORY_HIDDEN = {"version", "updated_at", "phone_norm", "phone2_norm", "deleted_at", "created_at"}
-
-
-def change_value_shown(viewer: User, field_name: str, value: Any) -> str:
-    """One value of a history entry or a diff (a customer's, a vehicle's or a contact's field), as the
-    viewer may see it (R-G7): every value of a masked field (phone, phone2, id_number, a contact's
-    phone) goes through privacy.masking, before and after alike. The one place history and diffs
-    (history tab, 409 conflicts, change requests; pages and API) mask."""
-    from kedang.privacy import masking
-
-    text = "" if value is None else str(value)
-    kind = masking.CUSTOMER_FIELDS.get(field_name)
-    return masking.shown(viewer, kind, text) if kind else text
 
 
 def _entries(

@@ -17,13 +17,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
-from kedang.accounts.roles import Scope
+from kedang.accounts.roles import FILING_SUPERVISORS, Scope
 from kedang.accounts.selectors import can_write, data_scope, is_manager
 from kedang.archive import masking
 from kedang.archive.masking import CUSTOMER_FIELDS as MASKED_FIELDS
 from kedang.archive.visibility import customer_for_read, vehicle_for_read
 from kedang.errors import ApprovalPending, Conflict
-from kedang.governance.filing import FILING_SUPERVISORS
 from kedang.privacy.access_log import log_access
 from kedang.privacy.models import AccessAction
 from kedang.web.forms import add_service_errors

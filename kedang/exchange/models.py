@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kedang.privacy.crypto import EncryptedJSONField
+
 
 class ImportStatus(models.TextChoices):
     READY = "ready", _("待导入")
@@ -77,7 +79,7 @@ class ImportRejection(models.Model):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejections")
     dry_run = models.BooleanField(default=False)
     row = models.PositiveIntegerField(_("行号"))
-    values = models.JSONField(default=list)
+    values = EncryptedJSONField(default=list, purpose="importrejection.values")  # phones, ID numbers (R-G7)
     # [{"field": code, "column": header, "code": error code, "message": Chinese reason}]
     errors = models.JSONField(default=list)
 

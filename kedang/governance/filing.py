@@ -18,20 +18,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
-from kedang.accounts.roles import Role
+from kedang.accounts.roles import CHANGE_APPROVERS, FILING_SUPERVISORS
+from kedang.accounts.selectors import can_approve_changes
 from kedang.archive.timeline import record_add
 from kedang.customers.history import attribute
 from kedang.errors import Conflict
 
 from .models import ChangeKind, ChangeRequest, RequestStatus
 
-CHANGE_APPROVERS = frozenset({Role.SALES_MANAGER, Role.GENERAL_MANAGER})
-FILING_SUPERVISORS = frozenset({Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.CS_MANAGER})
+__all__ = ["CHANGE_APPROVERS", "FILING_SUPERVISORS", "can_approve_changes", "change_decide", "change_propose"]
+
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
-
-
-def can_approve_changes(user: User) -> bool:
-    return user.is_active and user.role in CHANGE_APPROVERS
 
 
 def _jsonable(value: Any) -> Any:
@@ -53,13 +50,16 @@ def change_propose(
     reason: str,
     kind: str = ChangeKind.UPDATE,
 ) -> ChangeRequest:
-    """Record a proposed change (already validated by the caller); called inside its transaction."""
+    """Record a proposed change (already validated by the caller); called inside its transaction.
+    The customers services reach it through kedang.archive.hooks (registered in GovernanceConfig.ready)."""
     if not reason.strip():
         raise ValidationError({"reason": ValidationError("已归档的档案，修改须填写原因", code="required")})
     changes = {k: _jsonable(v) for k, v in fields.items()}
-    same = ChangeRequest.objects.filter(
-        customer=customer, kind=kind, status=RequestStatus.PENDING, changes=changes, requester=actor
-    ).first()
+    # `changes` is encrypted with a random nonce, so it is compared here, among the few pending requests
+    pending = ChangeRequest.objects.filter(
+        customer=customer, kind=kind, status=RequestStatus.PENDING, requester=actor
+    ).order_by("pk")
+    same = next((r for r in pending if r.changes == changes), None)
     if same is not None:  # proposing the same change twice (a re-run import, a double click) adds nothing
         return same
     before = {k: _jsonable(getattr(customer, k, None)) for k in data if k != "tags"}

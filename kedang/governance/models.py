@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kedang.privacy.crypto import EncryptedJSONField
+
 
 class RequestStatus(models.TextChoices):
     PENDING = "pending", _("待审批")
@@ -121,8 +123,10 @@ class ChangeRequest(models.Model):
         "customers.Customer", on_delete=models.CASCADE, related_name="change_requests"
     )
     kind = models.CharField(_("类型"), max_length=10, choices=ChangeKind.choices, default=ChangeKind.UPDATE)
-    changes = models.JSONField(_("修改内容"), default=dict)  # field → new value, as the service takes it
-    before = models.JSONField(default=dict)  # field → value when proposed, for the reviewer's diff
+    # field → new value, as the service takes it; and field → value when proposed, for the reviewer's
+    # diff. Both carry phones and ID numbers: encrypted at rest (R-G7)
+    changes = EncryptedJSONField(_("修改内容"), default=dict, purpose="changerequest.changes")
+    before = EncryptedJSONField(default=dict, purpose="changerequest.before")
     reason = models.CharField(_("理由"), max_length=200)
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

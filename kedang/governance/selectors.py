@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.selectors import is_manager
+from kedang.archive.masking import CUSTOMER_FIELDS as CUSTOMER_MASKED
+from kedang.archive.masking import change_value_shown
 from kedang.archive.visibility import visibility_q
 from kedang.customers.models import Customer
-from kedang.customers.selectors import change_value_shown
-from kedang.privacy.masking import CUSTOMER_FIELDS as CUSTOMER_MASKED
 
 from .filing import FILING_SUPERVISORS, can_approve_changes
 from .models import AccessRequest, ChangeRequest, RecycleBinEntry, RequestStatus

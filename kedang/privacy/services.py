@@ -18,11 +18,11 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.roles import MANAGER_ROLES
 from kedang.accounts.selectors import can_write
+from kedang.archive import masking
 from kedang.archive.timeline import record_add
 from kedang.archive.visibility import customer_for_read
 from kedang.customers.models import Customer, RecordKind
 
-from . import masking
 from .access_log import log_access
 from .models import AccessAction, Consent, ConsentChannel, ConsentPurpose, Erasure
 
@@ -238,8 +238,15 @@ def subject_erase(*, actor: User, customer_id: int, reason: str) -> Erasure:
 
 
 def _purge(customer_id: int) -> None:
+    """Everything of hers goes: the rejected import rows that carry her keys (while her keys are still
+    known), then her rows, history, change requests (they go with the customer), search index entries and
+    attachment files."""
+    from kedang.exchange.services import import_rejections_erase
     from kedang.governance.recycle_bin import purge_customer
 
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is not None:
+        import_rejections_erase(customer)
     purge_customer(customer_id)
 
 

@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
+from kedang.archive import masking
 from kedang.archive.visibility import customer_for_read
 from kedang.web.fields import ChineseDateField
 
-from . import masking, services
+from . import services
 from .models import AccessAction, ConsentChannel, ConsentPurpose
 from .selectors import access_log_search, may_read_access_log
 

@@ -78,3 +78,40 @@ def test_timeline_and_export_log_are_written_only_by_the_archive_layer(call: str
         str(p.relative_to(ROOT)) for p in _sources() if _app(p) != "archive" and pattern.search(p.read_text())
     ]
     assert found == [], f"use {WRITES[call]}"
+
+
+def imports_of(path: Path, package: str) -> list[str]:
+    """Every import of `package` in the file, at the top or inside a function, as 'file:line module'."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names: list[str] = []
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        hits = [n for n in names if n == package or n.startswith(package + ".")]
+        if hits:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} {hits[0]}")
+    return found
+
+
+def test_customers_do_not_import_governance() -> None:
+    """Filing and approval depend on customers, not the other way round (#13): a filed archive's change
+    and a deletion reach governance through kedang.archive.hooks, which governance registers with. (The
+    import-linter contract says the same; this one also runs under pytest.)"""
+    found = [hit for p in _sources() if _app(p) == "customers" for hit in imports_of(p, "kedang.governance")]
+    assert found == []
+
+
+def test_the_check_sees_a_lazy_import() -> None:
+    """The rule above can fail: an import inside a function of customers is caught."""
+    inside = ROOT / "customers" / "_probe_lazy_import.py"
+    inside.write_text("def f():\n    from kedang.governance.recycle_bin import bin_put\n")
+    try:
+        assert imports_of(inside, "kedang.governance") == [
+            "customers/_probe_lazy_import.py:2 kedang.governance.recycle_bin"
+        ]
+    finally:
+        inside.unlink()

@@ -8,19 +8,19 @@ from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.accounts.roles import Scope
-from kedang.accounts.selectors import data_scope, is_manager
+from kedang.accounts.selectors import can_approve_changes, data_scope, is_manager
+from kedang.archive import hooks
+from kedang.archive.masking import change_value_shown
 from kedang.archive.timeline import record_add
 from kedang.archive.visibility import customer_for_write, require_write
 from kedang.customers.history import attribute
 from kedang.errors import ApprovalPending, Conflict
-from kedang.governance.filing import can_approve_changes, change_propose
-from kedang.governance.models import ChangeRequest
-from kedang.governance.recycle_bin import bin_put
 from kedang.search.index import index_customers
 
 from .. import validators as v
@@ -34,7 +34,6 @@ from ..models import (
     Tag,
     Tier,
 )
-from ..selectors import change_value_shown
 from .common import CUSTOMER_FIELDS, _clean, _errors_add, _labels, archive_no_next
 
 
@@ -200,11 +199,11 @@ def _propose_instead(
     """After the change was rolled back: record it as a proposal for the sales manager (R-G3)."""
     with transaction.atomic():
         customer = Customer.objects.get(pk=customer_id)
-        req = change_propose(
+        request_id = hooks.change_propose(
             customer=customer, actor=actor, fields=fields, data=need.data, reason=reason, kind=need.kind
         )
     verb = "删除" if need.kind == "delete" else "修改"
-    raise ApprovalPending(f"该档案已归档，{verb}已提交销售经理审批", request_id=req.pk)
+    raise ApprovalPending(f"该档案已归档，{verb}已提交销售经理审批", request_id=request_id)
 
 
 def customer_update(*, actor: User, customer_id: int, reason: str = "", **kwargs: Any) -> Customer:
@@ -224,7 +223,7 @@ def _customer_update(
     customer_id: int,
     reason: str = "",
     expected_version: int | None = None,
-    approved_change: ChangeRequest | None = None,
+    approved_change: Model | None = None,
     **fields: Any,
 ) -> Customer:
     """Change some fields of a visible customer. History keeps who, when, before/after and the reason.
@@ -283,7 +282,7 @@ def _customer_update(
 
 
 def customer_delete(
-    *, actor: User, customer_id: int, reason: str, approved_change: ChangeRequest | None = None
+    *, actor: User, customer_id: int, reason: str, approved_change: Model | None = None
 ) -> None:
     """Move a customer to the recycle bin (see _customer_delete); a filed archive's deletion is
     proposed for approval instead (ApprovalPending)."""
@@ -295,7 +294,7 @@ def customer_delete(
 
 @transaction.atomic
 def _customer_delete(
-    *, actor: User, customer_id: int, reason: str, approved_change: ChangeRequest | None = None
+    *, actor: User, customer_id: int, reason: str, approved_change: Model | None = None
 ) -> None:
     """Move a customer, with everything attached, to the recycle bin (R-G4): it leaves every list
     and search at once, stays restorable for 30 days, then run_daily purges it."""
@@ -312,7 +311,7 @@ def _customer_delete(
     attribute(customer, actor, f"删除：{reason.strip()}")
     customer.save(update_fields=["deleted_at"])
     record_add(customer, actor, RecordKind.CHANGE, "删除档案", reason.strip())
-    bin_put(kind="customer", obj=customer, customer=customer, actor=actor, reason=reason.strip())
+    hooks.bin_put(kind="customer", obj=customer, customer=customer, actor=actor, reason=reason.strip())
     index_customers([customer.pk])  # a deleted customer leaves the search index
 
 

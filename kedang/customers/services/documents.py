@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +15,6 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.archive.timeline import record_add
 from kedang.archive.visibility import customer_for_write
-from kedang.governance.models import PaperBox
 
 from ..models import (
     ArchiveFile,
@@ -152,7 +152,9 @@ def archive_file_set_location(
         s.strip() for s in (paper_archive_no, cabinet, shelf, box)
     )
     # a registered box: the file links to it and takes its location, so either side finds the other
-    f.paper_box = PaperBox.objects.filter(code=f.box.upper()).first() if f.box else None
+    # the box model is governance's: reached through the foreign key, customers do not import it
+    boxes: Any = ArchiveFile._meta.get_field("paper_box").related_model
+    f.paper_box = boxes._default_manager.filter(code=f.box.upper()).first() if f.box else None
     if f.paper_box is not None:
         f.box, f.cabinet, f.shelf = f.paper_box.code, f.paper_box.cabinet, f.paper_box.shelf
     f.save(update_fields=["paper_archive_no", "cabinet", "shelf", "box", "paper_box"])

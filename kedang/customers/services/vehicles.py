@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
+from kedang.archive import hooks
 from kedang.archive.timeline import record_add
 from kedang.archive.visibility import (
     customer_for_write,
@@ -19,7 +20,6 @@ from kedang.archive.visibility import (
 )
 from kedang.customers.history import attribute
 from kedang.errors import Conflict
-from kedang.governance.recycle_bin import bin_put
 from kedang.search.index import index_customers
 
 from .. import validators as v
@@ -137,7 +137,7 @@ def vehicle_delete(*, actor: User, vehicle_id: int, reason: str) -> None:
     record_add(
         vehicle.customer, actor, RecordKind.CHANGE, f"删除车辆 {vehicle}", reason.strip(), vehicle=vehicle
     )
-    bin_put(kind="vehicle", obj=vehicle, customer=vehicle.customer, actor=actor, reason=reason.strip())
+    hooks.bin_put(kind="vehicle", obj=vehicle, customer=vehicle.customer, actor=actor, reason=reason.strip())
     index_customers([vehicle.customer_id])
 
 

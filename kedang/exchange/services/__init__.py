@@ -11,7 +11,8 @@ once. Rows that change an existing customer, record a service event or touch a f
 through the customers services one by one (`row_import`), each in a savepoint of its own, so a bad row
 is rolled back alone and reported with its row number, column and reason. A job killed mid-way resumes
 after its last committed batch; rows already imported match their natural keys (ID number, USCC, VIN,
-plate, phone + name) and are not created twice.
+plate, phone + name) and are not created twice. The uploaded file is deleted when the import is over
+(`import_upload_discard`); the daily job sweeps what is left after KEDANG_IMPORT_FILE_DAYS days.
 """
 
 from .exports import call_form_pdf, customer_form_pdf, export_customers
@@ -30,6 +31,7 @@ from .jobs import (
     resumable_job,
 )
 from .report import error_workbook, rejected_list, summary
+from .retention import import_rejections_erase, import_upload_discard, import_uploads_sweep
 from .rows import BATCH_SIZE
 
 __all__ = [
@@ -49,7 +51,10 @@ __all__ = [
     "import_job_set_mapping",
     "import_job_start",
     "import_job_step",
+    "import_rejections_erase",
+    "import_upload_discard",
     "import_upload_store",
+    "import_uploads_sweep",
     "rejected_list",
     "resumable_job",
     "summary",

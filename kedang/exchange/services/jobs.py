@@ -24,6 +24,7 @@ from ..mapping import FIELDS_BY_CODE, guess_mapping
 from ..models import ImportJob, ImportRejection, ImportStatus
 from . import sqlite_tuning
 from .batch import BatchResult, DryRunRollback, process
+from .retention import import_upload_discard, uploads_dir
 from .row_import import Outcome, Run
 from .rows import BATCH_SIZE, Columns
 
@@ -72,7 +73,7 @@ def import_upload_store(
     """Store an uploaded file under MEDIA_ROOT/imports/ and make it a job (see `import_job_create`)."""
     _require_import(actor)
     suffix = Path(original_name).suffix.lower()[:10]
-    dest = Path(settings.MEDIA_ROOT) / "imports" / f"{uuid.uuid4().hex}{suffix}"
+    dest = uploads_dir() / f"{uuid.uuid4().hex}{suffix}"
     sha, _size = reading.save_upload(iter(chunks), dest)
     try:
         return import_job_create(actor=actor, path=dest, original_name=original_name, sha256=sha, kind=kind)
@@ -227,6 +228,7 @@ def import_job_step(
             timezone.now(),
         )
         job.save(update_fields=["status", "message", "finished_at"])
+        import_upload_discard(job)
         return job
     finally:
         if hasattr(rows, "close"):
@@ -273,6 +275,8 @@ def _finish(job: ImportJob) -> None:
     else:
         job.status = ImportStatus.DONE
         job.save(update_fields=["status", "finished_at"])
+        import_upload_discard(job)  # the rows are in the archive now; the error workbook is built from
+        # the rejected rows, not from the file
 
 
 def import_job_run(
