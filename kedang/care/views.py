@@ -95,7 +95,11 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
     if template is None or not task_ids:
         messages.error(request, _("请先勾选任务并选择模板"))
         return redirect(request.POST.get("back") or reverse("care_tasks"))
-    rows = services.drafts(user, template=template, task_ids=task_ids)
+    try:
+        rows = services.drafts(user, template=template, task_ids=task_ids)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect(request.POST.get("back") or reverse("care_tasks"))
     return render(
         request,
         "care/preview.html",
