@@ -97,3 +97,31 @@ def test_preview_of_a_stored_bad_template_says_why(
     assert len(r.content) < 5000
     r = api(Role.ACCOUNT_MANAGER, "post", "/messages", {"template_id": tpl.pk, "customer_ids": [c.pk]})
     assert r.status_code == 422
+
+
+@pytest.mark.django_db
+def test_page_preview_of_a_stored_bad_template_says_why(
+    login: Callable[[str], Any], make_customer: Callable[..., Any]
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kedang.agenda.models import Task
+    from kedang.care.daily import care_tasks_for
+    from kedang.care.models import Message
+
+    today = timezone.localdate()
+    c = make_customer(name="孙二", birthday=(today + dt.timedelta(days=5)).replace(year=1980))
+    care_tasks_for(today)
+    [task] = Task.objects.filter(rule__code="BIRTHDAY", customer=c)
+    tpl = MessageTemplate.objects.create(
+        name="旧模板", channel="sms", body="{name:>20000000}{name.__class__}"
+    )
+    client = login(Role.ACCOUNT_MANAGER)
+    r = client.post("/care/preview/", {"template": tpl.pk, "task": [task.pk]}, follow=True)
+    html = r.content.decode()
+    assert r.status_code == 200 and "{name:&gt;20000000}" in html and "{name.__class__}" in html
+    assert len(r.content) < 500_000
+    r = client.post("/care/send/", {"template": tpl.pk, "task": [task.pk]}, follow=True)
+    assert "不支持的占位符" in r.content.decode() and not Message.objects.exists()
