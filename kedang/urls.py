@@ -19,3 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+handler403 = "kedang.web.views.permission_denied"  # the 403 page in the product's frame, with the reason

@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from .models import CareEvent, DoNotContact, Holiday, Message, MessageTemplate
+from .templating import check_template
 
 
 @admin.register(Holiday)
@@ -9,8 +12,26 @@ class HolidayAdmin(admin.ModelAdmin):
     list_editable = ["active"]
 
 
+class MessageTemplateForm(forms.ModelForm):
+    """The template form checks its placeholders like the service does (templating.check_template)."""
+
+    class Meta:
+        model = MessageTemplate
+        fields = ["name", "channel", "subject", "body", "active"]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        for field in ("subject", "body"):
+            try:
+                check_template(str(data.get(field) or ""), field)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateForm
     list_display = ["name", "channel", "active"]
     list_filter = ["channel", "active"]
 

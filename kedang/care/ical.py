@@ -1,5 +1,6 @@
 """Each user's tasks as an iCalendar feed (R-I5) behind a private token URL: open tasks assigned to her
-(follow-ups and care), one all-day VEVENT per task from its due date to its last day."""
+(follow-ups and care) of customers she can see now (R-G2), one all-day VEVENT per task from its due date to
+its last day."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from icalendar import Calendar, Event
 
 from kedang.accounts.models import User
 from kedang.agenda.models import Task, TaskStatus
+from kedang.archive.visibility import customers_visible_to
 
 from .models import CalendarFeed, new_token
 
@@ -39,7 +41,10 @@ def calendar_ics(user: User, *, host: str = "kedang", today: dt.date | None = No
     cal.add("x-wr-calname", f"客档任务 · {user}")
     tasks = (
         Task.objects.filter(
-            assignee=user, status=TaskStatus.OPEN, due_date__lte=today + dt.timedelta(days=HORIZON_DAYS)
+            assignee=user,
+            status=TaskStatus.OPEN,
+            due_date__lte=today + dt.timedelta(days=HORIZON_DAYS),
+            customer__in=customers_visible_to(user),  # read at every fetch: a customer she lost drops out
         )
         .select_related("rule", "customer", "vehicle")
         .order_by("due_date", "id")[:2000]

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from kedang.accounts.models import User
 from kedang.archive.visibility import customers_visible_to
-from kedang.exchange.pdf import cjk_font
+from kedang.exchange.pdf import cjk_font, pdf_text
 from kedang.followups.excel import sheet_add
 from kedang.followups.models import Call
 from kedang.web.templatetags.kedang import mask_phone
@@ -119,9 +119,8 @@ def register_pdf(register: Register, *, printed_by: str) -> bytes:
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=11, alignment=1)
 
     def p(value: Any) -> Paragraph:
-        from xml.sax.saxutils import escape
 
-        return Paragraph(escape(str(value if value is not None else "")), cell)
+        return Paragraph(pdf_text(value), cell)
 
     data = [[p(h) for h in register.header]] + [[p(v) for v in row] for row in register.rows]
     if not register.rows:
@@ -160,7 +159,12 @@ def register_pdf(register: Register, *, printed_by: str) -> bytes:
         "n": len(register.rows),
     }
     doc.build(
-        [Paragraph(register.title, title), Paragraph(period, small), Spacer(1, 4 * mm), table],
+        [
+            Paragraph(pdf_text(register.title), title),
+            Paragraph(pdf_text(period), small),
+            Spacer(1, 4 * mm),
+            table,
+        ],
         onFirstPage=footer,
         onLaterPages=footer,
     )

@@ -108,6 +108,8 @@ def drafts(
     at: dt.datetime | None = None,
 ) -> list[Draft]:
     """The messages `template` makes for the chosen care tasks or customers, visible to `actor` only."""
+    check_template(template.subject, "subject")  # one stored before the checks were tightened
+    check_template(template.body, "body")
     at = at or timezone.now()
     customers = customers_visible_to(actor).select_related("owner")
     rows: list[tuple[Customer, Task | None]] = []

@@ -24,6 +24,7 @@ from kedang.archive.output import output_logged
 from kedang.archive.visibility import customer_for_read
 from kedang.customers.models import Tier
 from kedang.errors import Conflict
+from kedang.web.redirects import safe_next
 
 from . import events as ev
 from . import ical, registers, selectors, services
@@ -94,8 +95,12 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
     task_ids = _ids(request, "task")
     if template is None or not task_ids:
         messages.error(request, _("请先勾选任务并选择模板"))
-        return redirect(request.POST.get("back") or reverse("care_tasks"))
-    rows = services.drafts(user, template=template, task_ids=task_ids)
+        return redirect(safe_next(request, "care_tasks", param="back"))
+    try:
+        rows = services.drafts(user, template=template, task_ids=task_ids)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect(safe_next(request, "care_tasks", param="back"))
     return render(
         request,
         "care/preview.html",
@@ -104,7 +109,7 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "blocked": sum(1 for r in rows if r.blocked),
             "task_ids": task_ids,
-            "back": request.POST.get("back") or reverse("care_tasks"),
+            "back": safe_next(request, "care_tasks", param="back"),
             "variables": VARIABLES,
         },
     )
@@ -178,7 +183,7 @@ def message_retry(request: HttpRequest, message_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已重新排队发送"))
-    return redirect(request.POST.get("back") or reverse("care_outbox"))
+    return redirect(safe_next(request, "care_outbox", param="back"))
 
 
 @login_required

@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone, translation
 
-from kedang.exchange.pdf import cjk_font, date_text, form_meta, form_pdf, form_section, form_signatures
+from kedang.exchange.pdf import (
+    WIDE_LIMIT,
+    WIDE_LINES,
+    cjk_font,
+    date_text,
+    form_meta,
+    form_pdf,
+    form_section,
+    form_signatures,
+    pdf_text,
+)
 
 from .models import Complaint, State
 
@@ -44,8 +53,10 @@ def complaint_form(complaint: Complaint, *, printed_by: str, today: dt.date | No
     cell = ParagraphStyle("cell", fontName=font, fontSize=9.5, leading=13)
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=11)
 
-    def p(text: Any) -> Paragraph:
-        return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), cell)
+    def p(text: Any, *, wide: bool = False) -> Paragraph:
+        if wide:
+            return Paragraph(pdf_text(text, limit=WIDE_LIMIT, lines=WIDE_LINES), cell)
+        return Paragraph(pdf_text(text), cell)
 
     c = complaint
     customer = c.customer
@@ -65,15 +76,15 @@ def complaint_form(complaint: Complaint, *, printed_by: str, today: dt.date | No
         ["联系电话", p(mask_phone(customer.phone_norm)), "车辆", p(vehicle)],
         ["受理日期", p(date_text(c.received_on)), "投诉渠道", p(channel)],
         ["投诉类别", p(c.category or ""), "受理人", p(c.created_by)],
-        ["投诉内容", p(c.summary), "", ""],
+        ["投诉内容", p(c.summary, wide=True), "", ""],
         ["责任部门", p(c.department or ""), "处理人", p(c.handler or "")],
-        ["处理结果", p(c.resolution), "", ""],
+        ["处理结果", p(c.resolution, wide=True), "", ""],
         ["客户意见", p(c.opinion), "满意度", p(f"{c.satisfaction}/5" if c.satisfaction else "")],
-        ["补偿/折让", p("\n".join(comps)), "", ""],
+        ["补偿/折让", p("\n".join(comps), wide=True), "", ""],
         ["状态", p(state), "结案日期", p(date_text(c.closed_on))],
     ]
     if c.reject_reason:
-        rows.insert(-1, ["不予受理原因", p(c.reject_reason), "", ""])
+        rows.insert(-1, ["不予受理原因", p(c.reject_reason, wide=True), "", ""])
     if c.call_id:
         rows.insert(5, ["来源", p(f"回访电话（{date_text(c.call.called_on) if c.call else ''}）"), "", ""])
     grid = TableStyle(

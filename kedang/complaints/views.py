@@ -22,6 +22,7 @@ from kedang.accounts.models import Department, User
 from kedang.accounts.selectors import can_write
 from kedang.archive.visibility import customer_for_read, customers_visible_to
 from kedang.errors import Conflict
+from kedang.web.redirects import safe_next
 
 from .analysis import complaint_analysis
 from .forms import ComplaintForm, FilterForm
@@ -275,7 +276,7 @@ def compensation_decision(request: HttpRequest, compensation_id: int) -> HttpRes
         )
     except Conflict as exc:
         messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or "complaint_list")
+        return redirect(safe_next(request, "complaint_list"))
     messages.success(request, _("已批准，已归入档案第 4 类") if approve else _("已驳回"))
     return redirect("complaint_detail", comp.complaint_id)
 

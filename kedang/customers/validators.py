@@ -14,6 +14,7 @@ Error codes
 * USCC:       ``uscc_length``, ``uscc_chars``, ``uscc_checksum``
 * VIN:        ``vin_length``, ``vin_chars``, ``vin_checksum``
 * plate:      ``plate_format``
+* name:       ``name_control``, ``name_bidi``, ``name_invisible``
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "normalize_vin",
     "uscc_check_char",
     "validate_id_number",
+    "validate_name",
     "validate_phone",
     "validate_plate",
     "validate_uscc",
@@ -60,6 +62,32 @@ def _nfkc(value: str) -> str:
 
 def _strip_whitespace(value: str) -> str:
     return "".join(value.split())
+
+
+# --------------------------------------------------------------------------- names
+
+# Bidirectional embeddings, overrides and isolates (and the marks): they reorder what is shown after them,
+# so a name could display as something else than it is (U+202E: "客户\u202eabc" reads "客户cba").
+BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# What shows nothing by itself: format characters (zero-width space/joiners, BOM, word joiner…), spaces,
+# line/paragraph separators, combining marks.
+_INVISIBLE_CATEGORIES: Final = frozenset({"Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Cc"})
+
+
+def validate_name(value: str) -> str:
+    """A customer's or a contact's name: surrounding white space removed; refused if it holds a control
+    character (NUL, line breaks, tabs, DEL and C1 controls, lone surrogates), a bidi override/isolate, or
+    shows nothing at all (zero-width characters only). Emptiness and length are the caller's."""
+    text = value.strip()
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs"):
+            raise ValidationError(f"名称不能含控制字符（U+{ord(ch):04X}）", code="name_control")
+        if ch in BIDI_CONTROLS:
+            raise ValidationError(f"名称不能含文字方向控制符（U+{ord(ch):04X}）", code="name_bidi")
+    if text and all(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in text):
+        raise ValidationError("名称不能只含不可见字符", code="name_invisible")
+    return text
 
 
 # --------------------------------------------------------------------------- phones

@@ -29,6 +29,32 @@ def cjk_font() -> str:
     return FONT
 
 
+CELL_LIMIT = 400
+"""Characters of free text a table cell prints (a table row cannot break across pages: a longer text would
+not fit on one and the whole document would fail); the rest is named, not printed."""
+CELL_LINES = 15
+WIDE_LIMIT = 1500
+"""The same for a cell spanning the whole table width (notes, complaint text)."""
+WIDE_LINES = 40
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))  # reportlab's parser refuses them
+
+
+def pdf_text(value: Any, *, limit: int = CELL_LIMIT, lines: int = CELL_LINES) -> str:
+    """User text as reportlab Paragraph markup: `<`, `>` and `&` escaped (a customer named
+    `<a href=…>` or `<img src=…>` prints as written: no link, no image, no error), control characters
+    dropped, line breaks kept, cut at `limit` characters or `lines` lines with "…（余下 N 字见系统）".
+    Every Paragraph fed with user text goes through here."""
+    from xml.sax.saxutils import escape
+
+    text = str(value if value is not None else "").replace("\r\n", "\n").translate(_CONTROL)
+    kept = text[:limit]
+    if kept.count("\n") >= lines:
+        kept = "\n".join(kept.split("\n")[:lines])
+    rest = len(text) - len(kept)
+    markup = escape(kept).replace("\n", "<br/>")
+    return markup + (f"…（余下 {rest} 字见系统）" if rest else "")
+
+
 def date_text(value: dt.date | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
@@ -55,7 +81,8 @@ def form_section(text: str) -> Any:
     from reportlab.platypus import Paragraph
 
     return Paragraph(
-        text, ParagraphStyle("h", fontName=cjk_font(), fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
+        pdf_text(text),
+        ParagraphStyle("h", fontName=cjk_font(), fontSize=11, leading=16, spaceBefore=8, spaceAfter=3),
     )
 
 
@@ -120,10 +147,10 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=11)
     cell = ParagraphStyle("cell", fontName=font, fontSize=9.5, leading=13)
 
-    def p(text: Any) -> Paragraph:
-        from xml.sax.saxutils import escape
-
-        return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), cell)
+    def p(text: Any, *, wide: bool = False) -> Paragraph:
+        if wide:
+            return Paragraph(pdf_text(text, limit=WIDE_LIMIT, lines=WIDE_LINES), cell)
+        return Paragraph(pdf_text(text), cell)
 
     person = customer.kind == "person"
     vehicles = list(customer.vehicles(manager="live").all().order_by("delivery_date", "id"))
@@ -151,15 +178,15 @@ def customer_basic_form(customer: Customer, *, printed_by: str, today: dt.date |
             p(customer.tier),
         ],
         ["电话", p(mask_phone(customer.phone_norm)), "备用电话", p(mask_phone(customer.phone2_norm))],
-        ["地址", p(customer.address), "", ""],
+        ["地址", p(customer.address, wide=True), "", ""],
         ["电子邮箱", p(customer.email), "来源", p(customer.source)],
         ["客户经理", p(owner_text), "建立关系日期", p(date_text(customer.since))],
         ["标签", p(tags), "建档日期", p(date_text(timezone.localtime(customer.created_at).date()))],
     ]
     if not person:
-        basic.append(["经营范围", p(customer.business_scope), "", ""])
+        basic.append(["经营范围", p(customer.business_scope, wide=True), "", ""])
         basic.append(["规模/产能", p(customer.capacity), "信用等级", p(customer.credit_rating)])
-    basic.append(["备注（兴趣、性格、家庭、背景）", p(customer.notes), "", ""])
+    basic.append(["备注（兴趣、性格、家庭、背景）", p(customer.notes, wide=True), "", ""])
 
     grid = TableStyle(
         [

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 
 from kedang.followups.models import Call
 
-from .pdf import cjk_font, date_text, form_meta, form_pdf, form_section, form_signatures
+from .pdf import cjk_font, date_text, form_meta, form_pdf, form_section, form_signatures, pdf_text
 
 
 def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = None) -> bytes:
@@ -31,7 +30,7 @@ def call_record_form(call: Call, *, printed_by: str, today: dt.date | None = Non
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=11)
 
     def p(text: Any) -> Paragraph:
-        return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), cell)
+        return Paragraph(pdf_text(text), cell)
 
     vehicle = task.vehicle
     car = f"{vehicle.plate or vehicle.vin} {vehicle.model}".strip() if vehicle else ""

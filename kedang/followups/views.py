@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -24,6 +24,7 @@ from kedang.agenda.models import TaskStatus
 from kedang.agenda.rules import script_for
 from kedang.agenda.selectors import get_task_for_user, sees_team
 from kedang.agenda.workdays import add_months
+from kedang.web.redirects import safe_next
 
 from .excel import report_workbook
 from .forms import CallForm
@@ -37,13 +38,6 @@ from .services import TaskClosed, may_work_on, questionnaire_items, task_complet
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _next(request: HttpRequest) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
-        return url
-    return "/"
 
 
 @login_required
@@ -91,7 +85,7 @@ def call_record(request: HttpRequest, task_id: int) -> HttpResponse:
                 messages.success(request, text)
                 if request.headers.get("HX-Request"):
                     return HttpResponse(headers={"HX-Refresh": "true"})
-                return redirect(_next(request))
+                return redirect(safe_next(request, "/"))
     else:
         form = CallForm(items=items)
     context = {
@@ -100,7 +94,7 @@ def call_record(request: HttpRequest, task_id: int) -> HttpResponse:
         "script": script_for(task, user),
         "closed": closed,
         "calls": list(task.calls.select_related("called_by").order_by("attempt")),
-        "next": _next(request),
+        "next": safe_next(request, "/"),
     }
     return render(request, "followups/_call_form.html", context)
 

@@ -73,6 +73,8 @@ def catalogue_pdf(volume: Volume) -> bytes:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    from kedang.exchange.pdf import pdf_text
+
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     title = ParagraphStyle("t", fontName="STSong-Light", fontSize=18, alignment=1, spaceAfter=6)
     small = ParagraphStyle("s", fontName="STSong-Light", fontSize=9, leading=12)
@@ -84,8 +86,8 @@ def catalogue_pdf(volume: Volume) -> bytes:
             [
                 str(r.volume_seq),
                 r.customer.archive_no,
-                Paragraph(r.customer.name, cell),
-                Paragraph(r.title, cell),
+                Paragraph(pdf_text(r.customer.name), cell),
+                Paragraph(pdf_text(r.title), cell),
                 r.occurred_on.strftime("%Y-%m-%d"),
                 str(r.created_by or ""),
             ]
@@ -117,5 +119,5 @@ def catalogue_pdf(volume: Volume) -> bytes:
         f"卷号：{volume.code}　　年度：{volume.year}　　类别：{volume.file_type.name}　　"
         f"件数：{len(rows) - 1}　　封卷日期：{sealed}"
     )
-    doc.build([Paragraph("卷内目录", title), Paragraph(header, small), Spacer(1, 4 * mm), table])
+    doc.build([Paragraph("卷内目录", title), Paragraph(pdf_text(header), small), Spacer(1, 4 * mm), table])
     return buffer.getvalue()

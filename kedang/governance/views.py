@@ -16,6 +16,7 @@ from kedang.accounts.selectors import is_manager
 from kedang.archive.visibility import customer_for_read, customers_visible_to
 from kedang.errors import Conflict
 from kedang.web.fields import parse_cn_date
+from kedang.web.redirects import safe_next
 
 from . import filing, sealing, selectors, services
 from . import paper as paper_svc
@@ -154,7 +155,7 @@ def filing_approve(request: HttpRequest, customer_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已归档：{customer.name}")
-    return redirect(request.POST.get("next") or "governance")
+    return redirect(safe_next(request, "governance"))
 
 
 @login_required

@@ -34,7 +34,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from django.conf import settings
@@ -335,11 +335,63 @@ def read_manifest(src: Path) -> dict[str, Any]:
     return manifest
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path`, with every symlink resolved, lies under `root` (resolved too)."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _has_symlink(path: Path, root: Path) -> bool:
+    """Whether `path` or a folder between `root` and it is a symlink."""
+    while path != root and path != path.parent:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False
+
+
+def unsafe_paths(src: Path, manifest: dict[str, Any]) -> list[str]:
+    """Manifest paths that would read or write outside the backup's or MEDIA_ROOT's folder: absolute paths,
+    `..`, backslashes, NUL, symlinks in the backup or under MEDIA_ROOT (#13: a crafted manifest made restore
+    write anywhere). Checked before any file is read or written."""
+    problems = []
+    media_src = src / MEDIA_DIR
+    root = Path(settings.MEDIA_ROOT)
+    db_file = str((manifest.get("database") or {}).get("file") or "")
+    if not db_file or db_file != Path(db_file).name or db_file in (".", "..") or "\\" in db_file:
+        problems.append(f"数据库文件名不安全：{db_file!r}")
+    elif (src / db_file).is_symlink():
+        problems.append(f"数据库文件是符号链接：{db_file}")
+    media = manifest.get("media")
+    if not isinstance(media, dict):
+        return [*problems, "备份清单的文件列表无法识别"]
+    for name in media:
+        pure = PurePosixPath(name) if isinstance(name, str) else None
+        if (
+            pure is None
+            or not name
+            or pure.is_absolute()
+            or PureWindowsPath(name).drive
+            or "\\" in name
+            or "\x00" in name
+            or any(part in ("..", ".") for part in name.split("/"))
+            or "" in name.split("/")
+        ):
+            problems.append(f"文件路径超出媒体目录：{name!r}")
+            continue
+        if _has_symlink(media_src / name, media_src) or not _inside(media_src / name, media_src):
+            problems.append(f"备份中的文件是符号链接：{name}")
+        elif _has_symlink(root / name, root) or not _inside(root / name, root):
+            problems.append(f"恢复目标经过符号链接、超出媒体目录：{name}")
+    return problems
+
+
 def verify_backup(src: str | Path) -> list[str]:
     """Check every file of a backup against its manifest; returns the differences (empty: intact)."""
     src = Path(src)
     manifest = read_manifest(src)
-    problems = []
+    problems = unsafe_paths(src, manifest)
+    if problems:
+        return problems  # read no file a crafted manifest points at
     db = manifest["database"]
     db_path = src / db["file"]
     if not db_path.is_file():
@@ -370,6 +422,9 @@ def restore(src: str | Path) -> RestoreResult:
     vendor = _vendor()
     if manifest["engine"] != vendor:
         raise BackupError(f"备份来自 {manifest['engine']}，当前数据库是 {vendor}")
+    unsafe = unsafe_paths(src, manifest)
+    if unsafe:
+        raise BackupError("备份清单含有不安全的路径，拒绝恢复，未做任何改动：\n" + "\n".join(unsafe))
     broken = verify_backup(src)
     if broken:
         raise BackupError("备份已损坏，未做任何改动：\n" + "\n".join(broken))

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from kedang.accounts.models import User
@@ -20,7 +21,7 @@ from kedang.accounts.roles import MANAGER_ROLES
 from kedang.accounts.selectors import can_write
 from kedang.archive import masking
 from kedang.archive.timeline import record_add
-from kedang.archive.visibility import customer_for_read
+from kedang.archive.visibility import NOT_FOUND, customer_for_read
 from kedang.customers.models import Customer, RecordKind
 
 from .access_log import log_access
@@ -85,8 +86,8 @@ def consent_grant(
 @transaction.atomic
 def consent_withdraw(*, actor: User, consent_id: int) -> Consent:
     consent = Consent.objects.select_for_update().filter(pk=consent_id).first()
-    if consent is None:
-        raise ValidationError({"consent": ValidationError("授权记录不存在", code="invalid")})
+    if consent is None:  # the same answer as for another's consent: the id confirms nothing (#13)
+        raise Http404(NOT_FOUND)
     customer = customer_for_read(actor, consent.customer_id)
     if not can_write(actor):
         raise PermissionDenied("当前角色只读")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kedang.accounts.selectors import can_write
 from kedang.privacy.selectors import may_read_access_log
 
 StrOrPromise = str | Promise
@@ -63,6 +64,21 @@ MENU: list[tuple[StrOrPromise, list[tuple[StrOrPromise, str, str | None]]]] = [
 ]
 
 
+# Entries that only write: a read-only role (auditor) would meet a 403 there, so it does not see them.
+WRITE_ONLY = frozenset({"customer_create", "import_home", "complaint_create"})
+
+
+def shown(user: Any, name: str | None) -> bool:
+    """Whether the menu shows the entry `name` to `user`: every shown link opens, no hidden one does."""
+    if name == "admin:index":
+        return bool(user.is_staff)
+    if name == "access_log":
+        return may_read_access_log(user)
+    if name in WRITE_ONLY:
+        return can_write(user)
+    return True
+
+
 def frame(request: HttpRequest) -> dict[str, Any]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
@@ -76,9 +92,7 @@ def frame(request: HttpRequest) -> dict[str, Any]:
     for title, items in MENU:
         entries = []
         for label, icon, name in items:
-            if name == "admin:index" and not request.user.is_staff:
-                continue
-            if name == "access_log" and not may_read_access_log(request.user):
+            if not shown(request.user, name):
                 continue
             href = reverse(name) if name else None
             entries.append({"label": label, "icon": icon, "url": href, "active": href == best})

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -36,3 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "care_due": care_tasks(user, due_to=today).count(),
     }
     return render(request, "web/home.html", context)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: the page in the product's frame (menu kept) with the reason the view gave, e.g.
+    当前角色只读; the API keeps its JSON (it answers its own PermissionDenied, this covers the rest)."""
+    reason = str(exception or "") or "无权访问此页面"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": reason}, status=403)
+    return render(request, "403.html", {"reason": reason}, status=403)

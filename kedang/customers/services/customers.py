@@ -49,10 +49,14 @@ def clean_customer(actor: User, data: dict[str, Any], *, instance: Customer | No
         _errors_add(errors, "kind", ValidationError("类型必须为 person 或 company", code="invalid_choice"))
     if "name" in data or instance is None:
         data["name"] = str(data.get("name") or "").strip()
-        if not data["name"]:
+        if data["name"]:
+            _clean(errors, data, "name", v.validate_name)
+        if not data["name"] and not errors.get("name"):
             _errors_add(errors, "name", ValidationError("名称不能为空", code="required"))
         elif len(data["name"]) > 100:
             _errors_add(errors, "name", ValidationError("名称不能超过100个字", code="max_length"))
+    if "legal_representative" in data:
+        _clean(errors, data, "legal_representative", v.validate_name)
     for name in ("phone", "phone2"):
         if name in data:
             _clean(errors, data, name, v.validate_phone)
@@ -331,6 +335,11 @@ def contact_add(
     data: dict[str, Any] = {"name": name.strip(), "title": title.strip(), "phone": phone}
     if not data["name"]:
         _errors_add(errors, "name", ValidationError("请填写联系人姓名", code="required"))
+    else:
+        _clean(errors, data, "name", v.validate_name)
+        _clean(errors, data, "title", v.validate_name)
+        if len(data["name"]) > 50:
+            _errors_add(errors, "name", ValidationError("姓名不能超过50个字", code="max_length"))
     _clean(errors, data, "phone", v.validate_phone)
     if errors:
         raise ValidationError(errors)

@@ -2,7 +2,8 @@
 
 Only scanned originals are accepted: PDF, JPEG, PNG, TIFF. The first bytes must carry the format's
 signature, and the rest must hold up: images decode completely with Pillow (which also refuses
-decompression bombs), a PDF ends with its %%EOF trailer and carries no JavaScript or launch action.
+decompression bombs), a PDF ends with its %%EOF trailer and carries no JavaScript, launch, open or
+additional action nor embedded file, however its names are spelt (#xx escapes are decoded first).
 A file that is something else wearing a scan's first bytes (an HTML/SVG polyglot, a truncated or
 padded file) is refused on the `file` field.
 """
@@ -25,9 +26,32 @@ SIGNATURES: list[tuple[str, bytes]] = [
 ]
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif"}
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF"}
-# PDF names that run code or open other programs when the document is opened
-PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia)(?=[\s/<>\[\]()%]|$)")
+# PDF names that run code, open other programs or carry files when the document is opened or viewed.
+# Compared after decoding the #xx escapes of PDF names (ISO 32000-1 §7.3.5: /J#61vaScript is /JavaScript).
+PDF_ACTIVE = frozenset(
+    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"OpenAction", b"AA"}
+)
+# A name: a solidus and the regular characters up to the next white-space or delimiter (§7.2.2).
+PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r /<>\[\](){}%]*)")
+PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+CARRY = 512  # bytes kept from the previous chunk, so that a name cut by a chunk boundary is seen whole
 CHUNK = 1024 * 1024
+
+
+def pdf_name(raw: bytes) -> bytes:
+    """A PDF name as the reader sees it: each #xx escape decoded."""
+    return PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def _active_name(window: bytes, *, final: bool) -> bool:
+    """Whether `window` holds an active name. A name running into the end of a non-final window is left
+    for the next one (it may go on there)."""
+    for match in PDF_NAME.finditer(window):
+        if not final and match.end() == len(window):
+            continue
+        if pdf_name(match.group(1)) in PDF_ACTIVE:
+            return True
+    return False
 
 
 def _refuse(message: str, code: str = "file_type") -> ValidationError:
@@ -72,14 +96,18 @@ def _check_pdf(upload: UploadedFile) -> None:
     upload.seek(0)
     tail = b""
     carry = b""
+    active = False
     for chunk in upload.chunks(CHUNK):
         window = carry + chunk
-        if PDF_ACTIVE.search(window):
-            upload.seek(0)
-            raise _refuse(_("PDF 中含有脚本或可执行动作，不能作为扫描件接收"), code="file_active")
-        carry = window[-32:]
+        if _active_name(window, final=False):
+            active = True
+            break
+        carry = window[-CARRY:]
         tail = (tail + chunk)[-2048:]
+    active = active or _active_name(carry, final=True)
     upload.seek(0)
+    if active:
+        raise _refuse(_("PDF 中含有脚本或可执行动作，不能作为扫描件接收"), code="file_active")
     if b"%%EOF" not in tail:
         raise _refuse(_("PDF 文件不完整（缺少结尾标记），请重新扫描或导出"), code="file_invalid")
 
