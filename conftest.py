@@ -8,10 +8,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from kedang.accounts.models import User
 from kedang.accounts.roles import Role
 from kedang.accounts.services import user_upsert
+
+# No per-example deadline: the machines that run the suite are shared and loaded, and a property that took
+# 250 ms once is not a failure of the property (the default 200 ms deadline made such runs flaky)
+hypothesis_settings.register_profile("kedang", deadline=None)
+hypothesis_settings.load_profile("kedang")
 
 PASSWORD = "Kd-test-pass-2026"
 
