@@ -62,6 +62,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     # the filters as typed (not URL-encoded), the search terms masked (R-G6, R-G7)
     shown = {**filters, "q": masking.mask_terms(filters["q"])}
     what = " ".join(["客户列表", *(f"{k}={v}" for k, v in shown.items() if v)])
+    what += f" page={page.number}" if page.number > 1 else ""
     log_access(user, AccessAction.LIST, what=what, rows=len(page))
     owners = (
         []
