@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kedang.privacy.admin_masking import MaskedAdminMixin
+
 from .models import CareEvent, DoNotContact, Holiday, Message, MessageTemplate
 
 
@@ -16,14 +18,16 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"recipient": "contact", "body": "text"}
     list_display = ["id", "channel", "recipient", "status", "reason", "created_at", "sent_at"]
     list_filter = ["channel", "status"]
     raw_id_fields = ["customer", "vehicle", "task", "invitation", "record", "template", "created_by"]
 
 
 @admin.register(DoNotContact)
-class DoNotContactAdmin(admin.ModelAdmin):
+class DoNotContactAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"reason": "text"}
     list_display = ["customer", "channel", "reason", "created_at"]
     raw_id_fields = ["customer", "created_by"]
 
