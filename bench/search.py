@@ -239,7 +239,7 @@ def generate(out, n: int, seed: int, owner_ids: dict[str, int]) -> None:
     now = timezone.now()
     tz = timezone.get_current_timezone()
     rng = random.Random(seed + 1)
-    seen = demo._Seen(names=_Namesakes())
+    seen = demo.UniqueValues(names=_Namesakes())
     specs = demo.demo_customers(n, seed=seed, today=today, owners=list(owner_ids), seen=seen)
     for chunk in batched(specs, 2000):
         rows = []

@@ -280,6 +280,10 @@ EMAIL_BACKEND = env(
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages live in the session, not in a cookie of the browser: a message about a customer ("已恢复：…")
+# is dropped with the session when another user logs in on the same browser, instead of showing on her
+# next page (the 403 page renders the product frame, messages included)
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = int(KEDANG_SESSION_IDLE_MINUTES * 60) + 60
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"

@@ -12,11 +12,31 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import ApiToken, Department, RoleSetting, User
 from .roles import DEFAULT_MASKING, DEFAULT_SCOPES, Role
+
+USER_KEPT = (
+    "该用户已有访问日志等必须保留的记录，不能删除（日志须保留操作人）。"
+    "请改为停用：取消勾选“有效”并保存，其登录、会话和 API 令牌随即失效。"
+)
+
+
+@transaction.atomic
+def user_delete(*, username: str) -> None:
+    """Delete a user who has left no kept records; one with access-log rows (PROTECT) is refused with
+    USER_KEPT: deactivate her instead (kedang.ops.sessions.user_deactivate)."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": ValidationError("用户不存在", code="invalid")})
+    try:
+        with transaction.atomic():
+            user.delete()
+    except ProtectedError as exc:
+        raise ValidationError(USER_KEPT, code="protected") from exc
 
 
 def roles_ensure() -> None:

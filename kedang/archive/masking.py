@@ -64,9 +64,20 @@ def change_value_shown(viewer: User | AnonymousUser | None, field_name: str, val
     return shown(viewer, kind, text) if kind else text
 
 
-# a typed phone (7+ digits, maybe with separators) or an ID number (15 or 18 characters, X last)
-_ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])|(?<!\d)\d{15}(?![\dXx])")
-_PHONE_IN_TEXT = re.compile(r"(?<![\d*])(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|\d{7,})(?![\d*])")
+# a typed phone (7+ digits, maybe with separators) or an ID number (15 or 18 characters, X last). A
+# separator is what a person types between digit groups (space, - . / _ ( ) · , :), or how a URL query
+# string spells one (+, %20 …): the access log of older versions kept filters URL-encoded.
+_SEP = r"(?:[\s.\-_/()（）·•・,，:：+]|%[0-9A-Fa-f]{2})"
+_ID_LIKE = re.compile(rf"(?<!\d)(?:\d{{6}}{_SEP}?\d{{8}}{_SEP}?\d{{3}}[\dXx]|\d{{15}})(?![\dXx])")
+_PHONE_IN_TEXT = re.compile(
+    rf"(?<![\d*])(?:1[3-9]\d{_SEP}{{0,2}}\d{{4}}{_SEP}{{0,2}}\d{{4}}"
+    rf"|0\d{{2,3}}{_SEP}{{0,2}}\d{{3,4}}{_SEP}{{0,2}}\d{{4}}|\d{{7,}})(?![\d*])"
+)
+_SEP_RE = re.compile(_SEP)
+
+
+def _digits(run: str) -> str:
+    return _SEP_RE.sub("", run)
 
 
 def mask_text(text: str) -> str:
@@ -74,5 +85,15 @@ def mask_text(text: str) -> str:
     stored where many read it (filters in the export and access logs, search terms)."""
     if not text:
         return text
-    text = _ID_LIKE.sub(lambda m: mask_id(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ -]", "", m.group(0))), text)
+    text = _ID_LIKE.sub(lambda m: mask_id(_digits(m.group(0))), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(_digits(m.group(0))), text)
+
+
+def mask_terms(terms: str) -> str:
+    """A search term as it may be logged: mask_text's, and a number typed with separators anywhere
+    ("1 3 8 1 2 …", which search reads as the whole number) masked as that number."""
+    terms = terms.strip()
+    compact = _digits(terms)
+    if len(compact) >= 7 and re.fullmatch(r"\+?\d+[Xx]?", compact):
+        return mask_text(compact)
+    return mask_text(terms)

@@ -35,9 +35,11 @@ def output_logged(
     rows: int,
     filters: Mapping[str, Any] | None = None,
     customer: Customer | None = None,
+    action: str | None = None,
 ) -> ExportLog:
     """Log one output: `what` is a stable code (customers, tasks, letters …), `file_format` xlsx, csv,
-    pdf, ics or zip, `rows` how many records it holds; `customer` when it is about one."""
+    pdf, ics or zip, `rows` how many records it holds; `customer` when it is about one; `action` the
+    access-log action when it is not the plain print (pdf) or export (e.g. a data-subject export)."""
     from kedang.exchange.models import ExportLog
     from kedang.privacy.access_log import log_access
     from kedang.privacy.models import AccessAction
@@ -51,6 +53,6 @@ def output_logged(
             rows=rows,
             customer=customer,
         )
-        action = AccessAction.PRINT if file_format == "pdf" else AccessAction.EXPORT
+        action = action or (AccessAction.PRINT if file_format == "pdf" else AccessAction.EXPORT)
         log_access(actor, action, customer=customer, what=f"{what} ({file_format})", rows=rows)
     return entry

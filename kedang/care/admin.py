@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from kedang.privacy.admin_masking import MaskedAdminMixin
+
 from .models import CareEvent, DoNotContact, Holiday, Message, MessageTemplate
 from .templating import check_template
 
@@ -37,14 +39,16 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"recipient": "contact", "body": "text"}
     list_display = ["id", "channel", "recipient", "status", "reason", "created_at", "sent_at"]
     list_filter = ["channel", "status"]
     raw_id_fields = ["customer", "vehicle", "task", "invitation", "record", "template", "created_by"]
 
 
 @admin.register(DoNotContact)
-class DoNotContactAdmin(admin.ModelAdmin):
+class DoNotContactAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"reason": "text"}
     list_display = ["customer", "channel", "reason", "created_at"]
     raw_id_fields = ["customer", "created_by"]
 

@@ -14,6 +14,8 @@ from kedang.accounts.models import User
 from kedang.agenda.api import TaskListOut, task_out
 from kedang.archive import masking
 from kedang.customers.api import ERRORS, DateIn
+from kedang.privacy.access_log import log_access
+from kedang.privacy.models import AccessAction
 
 from . import events as ev
 from . import selectors, services
@@ -189,7 +191,12 @@ def messages_list(
         qs = qs.filter(customer_id=customer_id)
     start = (page - 1) * page_size
     actor = _actor(request)
-    return {"items": [_message_out(m, actor) for m in qs[start : start + page_size]], "count": qs.count()}
+    items = [_message_out(m, actor) for m in qs[start : start + page_size]]
+    # a bulk read of recipients and texts: one access-log row (R-G6)
+    filters = {"channel": channel, "status": status, "batch": batch, "customer_id": customer_id or ""}
+    shown = " ".join(f"{k}={v}" for k, v in filters.items() if v)
+    log_access(actor, AccessAction.LIST, what=f"API 发件箱 {shown} page={page}".strip(), rows=len(items))
+    return {"items": items, "count": qs.count()}
 
 
 @router.post("/messages/preview", response={200: PreviewOut, **ERRORS})

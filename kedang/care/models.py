@@ -126,7 +126,10 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient}"
+        # shown wherever the admin names a message (lists, deletions, history): never a phone in clear
+        from kedang.archive.masking import mask_text
+
+        return f"{self.get_channel_display()} → {mask_text(self.recipient)}"
 
 
 class DoNotContact(models.Model):

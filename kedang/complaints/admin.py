@@ -4,6 +4,8 @@ change only through the workflow (pages, API), so they are read-only here."""
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kedang.privacy.admin_masking import MaskedAdminMixin
+
 from .models import Category, Complaint, StageDeadline, Transition
 
 
@@ -20,8 +22,9 @@ class StageDeadlineAdmin(admin.ModelAdmin):
     list_editable = ["working_days"]
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(MaskedAdminMixin, admin.TabularInline):
     model = Transition
+    masked_fields = {"note": "text"}
     extra = 0
     can_delete = False
     readonly_fields = ["action", "from_state", "to_state", "actor", "at", "note"]
@@ -32,7 +35,13 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {
+        "summary": "text",
+        "resolution": "text",
+        "opinion": "text",
+        "reject_reason": "text",
+    }
     list_display = ["number", "customer", "channel", "category", "state", "due_on", "handler"]
     list_filter = ["state", "channel"]
     search_fields = ["number", "customer__name"]

@@ -14,6 +14,8 @@ from pydantic import ConfigDict, Field
 
 from kedang.accounts.models import User
 from kedang.customers.api import ERRORS, DateIn
+from kedang.privacy.access_log import log_access
+from kedang.privacy.models import AccessAction
 
 from .models import Channel, Compensation, Complaint
 from .selectors import get_complaint_for_user, visible_complaints
@@ -263,6 +265,10 @@ def complaints_list(
         complaint_out(c, today)
         for c in qs.order_by("-received_on", "-id")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     ]
+    # a bulk read of customers' complaints: one access-log row (R-G6)
+    filters = {"state": state, "customer_id": customer_id or "", "handler": handler, "overdue": overdue or ""}
+    shown = " ".join(f"{k}={v}" for k, v in filters.items() if v)
+    log_access(_actor(request), AccessAction.LIST, what=f"API 投诉列表 {shown} page={page}", rows=len(items))
     return Status(200, {"items": items, "count": qs.count()})
 
 

@@ -18,6 +18,7 @@ from kedang.accounts.models import User
 from kedang.archive import masking
 from kedang.archive.visibility import customer_for_read, vehicle_for_read
 from kedang.privacy.access_log import log_access
+from kedang.privacy.models import AccessAction
 
 from .models import Customer, Vehicle
 from .selectors import customer_list
@@ -288,6 +289,16 @@ def customers_list(
     qs = customer_list(actor, q=q, owner=owner, tier=tier, tag=tag, kind=kind)
     start = (page - 1) * page_size
     items = [_customer_out(c, actor) for c in qs[start : start + page_size]]
+    # a bulk read: one access-log row, the search terms masked (R-G6)
+    filters = {"q": masking.mask_terms(q), "owner": owner, "tier": tier, "tag": tag, "kind": kind}
+    shown = [f"{k}={v}" for k, v in filters.items() if v]
+    shown += [f"page={page}"] if page > 1 else []
+    log_access(
+        actor,
+        AccessAction.LIST,
+        what=" ".join(["API 客户列表", *shown, f"page_size={page_size}"]),
+        rows=len(items),
+    )
     return {"items": items, "count": qs.count()}
 
 

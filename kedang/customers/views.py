@@ -58,7 +58,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filters = {k: form.cleaned_data.get(k) or "" for k in ("q", "owner", "tier", "tag", "kind")}
     qs = selectors.customer_list(user, **filters)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    log_access(user, AccessAction.LIST, what=f"客户列表 {request.GET.urlencode()}"[:200], rows=len(page))
+    # the filters as typed (not URL-encoded), the search terms masked (R-G6, R-G7)
+    shown = {**filters, "q": masking.mask_terms(filters["q"])}
+    what = " ".join(["客户列表", *(f"{k}={v}" for k, v in shown.items() if v)])
+    what += f" page={page.number}" if page.number > 1 else ""
+    log_access(user, AccessAction.LIST, what=what, rows=len(page))
     owners = (
         []
         if data_scope(user).scope == Scope.SELF

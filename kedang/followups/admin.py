@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from kedang.agenda.admin import ReadOnlyAdmin
+from kedang.privacy.admin_masking import MaskedAdminMixin
 
 from .models import Call, QuestionItem, Questionnaire, Sample
 
@@ -22,7 +23,8 @@ class QuestionnaireAdmin(admin.ModelAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(ReadOnlyAdmin):
+class CallAdmin(MaskedAdminMixin, ReadOnlyAdmin):
+    masked_fields = {"remarks": "text", "issue": "text"}
     list_display = ["id", "task", "customer", "attempt", "outcome", "called_by", "called_on"]
     list_filter = ["outcome", "complaint_requested"]
     list_select_related = ["task__rule", "customer", "called_by"]

@@ -7,11 +7,11 @@ import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from kedang.accounts.models import User
+from kedang.accounts.models import ApiToken, User
 
 from .client_ip import client_ip
 from .sessions import SEEN_KEY, START_KEY, session_forget, session_track, user_sessions_end
@@ -38,3 +38,13 @@ def user_deactivated(sender: Any, instance: User, **kwargs: Any) -> None:
     was_active = User.objects.filter(pk=instance.pk, is_active=True).exists()
     if was_active:  # in the same transaction: rolled back with the deactivation if that fails
         user_sessions_end(instance)
+
+
+@receiver(post_save, sender=User)
+def password_changed(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
+    """A new password revokes every API token of the user, whichever way it was set (the admin's reset,
+    `add_user`, `changepassword`, the user's own change): set_password() marks it until save(). (A hash
+    upgrade at login is not a change: Django clears the mark before saving it.)"""
+    if created or kwargs.get("raw") or getattr(instance, "_password", None) is None:
+        return
+    ApiToken.objects.filter(user=instance).delete()

@@ -2,7 +2,11 @@
 a customer's personal data is viewed, listed, exported, printed, downloaded or unmasked.
 
 Each row's hash is an HMAC (key derived from KEDANG_FIELD_KEY, so the chain cannot be recomputed by someone
-who can only edit the database) over the row's content and the previous row's hash."""
+who can only edit the database) over the row's content and the previous row's hash; the head (last id and
+hash) carries an HMAC too, so a cut-off tail is found even when the head is rewritten to match.
+
+`what` never holds a typed phone or ID number in clear: log_access masks it (kedang.archive.masking.mask_text)
+for whoever reads the log; rows written before that are masked when read (`shown_rows`)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,38 +28,39 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kedang.accounts.models import User
+from kedang.archive.masking import mask_text
 from kedang.ops.client_ip import client_ip
 
 from .middleware import current_request
 from .models import AccessLog, AccessLogHead
 
 GENESIS = "0" * 64
+HASH_VERSION = 2  # what a new row's hash covers (see row_hash)
 
 
 @functools.cache
-def _key(secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"kedang", info=b"access-log-v1").derive(
-        secret.encode()
-    )
+def _key(secret: str, info: bytes = b"access-log-v1") -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"kedang", info=info).derive(secret.encode())
+
+
+def _mac(content: list[Any], info: bytes = b"access-log-v1") -> str:
+    message = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    return hmac.new(_key(settings.KEDANG_FIELD_KEY, info), message, hashlib.sha256).hexdigest()
 
 
 def row_hash(row: AccessLog) -> str:
+    """Version 1 covered user_id, which deleting the user rewrote; version 2 covers the username instead
+    (kept in the row), and its own version number."""
     at = row.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    content = [
-        row.pk,
-        at,
-        row.user_id,
-        row.username,
-        row.ip,
-        row.action,
-        row.customer_id,
-        row.archive_no,
-        row.what,
-        row.rows,
-        row.prev_hash,
-    ]
-    message = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
-    return hmac.new(_key(settings.KEDANG_FIELD_KEY), message, hashlib.sha256).hexdigest()
+    rest = [row.ip, row.action, row.customer_id, row.archive_no, row.what, row.rows, row.prev_hash]
+    if row.hash_version == 1:
+        return _mac([row.pk, at, row.user_id, row.username, *rest])
+    return _mac([row.hash_version, row.pk, at, row.username, *rest])
+
+
+def head_mac(last_id: int, last_hash: str) -> str:
+    """The head's HMAC (a key of its own): without the key, a head that skips cut-off rows cannot be made."""
+    return _mac([last_id, last_hash], b"access-log-head-v1")
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -75,7 +80,8 @@ def log_access(
     rows: int = 1,
     request: HttpRequest | None = None,
 ) -> AccessLog:
-    """Append one row (in its own transaction, or the caller's). `customer` is a Customer or None."""
+    """Append one row (in its own transaction, or the caller's). `customer` is a Customer or None.
+    Phone- and ID-number-like runs in `what` are masked (a typed search term, a filter, a reason)."""
     user = actor if isinstance(actor, User) else None
     # savepoint=False: inside a request's transaction the row is written with it (a few statements, no more)
     with transaction.atomic(savepoint=False):
@@ -94,15 +100,26 @@ def log_access(
             action=action,
             customer_id=getattr(customer, "pk", None),
             archive_no=getattr(customer, "archive_no", "") or "",
-            what=what[:200],
+            what=mask_text(what)[:200],
             rows=rows,
             prev_hash=head.last_hash,
+            hash_version=HASH_VERSION,
         )
         row.hash = row_hash(row)
         row.save(force_insert=True)
         head.last_hash = row.hash
-        head.save(update_fields=["last_id", "last_hash"])
+        head.mac = head_mac(head.last_id, head.last_hash)
+        head.save(update_fields=["last_id", "last_hash", "mac"])
     return row
+
+
+def shown_rows(rows: Iterable[AccessLog]) -> list[AccessLog]:
+    """Rows as the log's readers see them: `what` masked again (rows written before log_access masked it
+    hold typed numbers in clear). In memory only — the stored row, and its hash, stay as written."""
+    out = list(rows)
+    for row in out:
+        row.what = mask_text(row.what)
+    return out
 
 
 @dataclass(frozen=True)
@@ -129,8 +146,14 @@ def verify_chain(batch: int = 5000) -> tuple[int, Break | None]:
         count += 1
         expected_id, prev = row.pk + 1, row.hash
     head = AccessLogHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_id != count or head.last_hash != prev):
-        return count, Break(count + 1, "rows missing at the end")
+    if head is None:
+        return count, (Break(count, "head missing (rows may be missing at the end)") if count else None)
+    if head.mac != head_mac(head.last_id, head.last_hash):
+        return count, Break(head.last_id, "head altered (rows may be missing at the end)")
+    if head.last_id > count:
+        return count, Break(count + 1, f"rows {count + 1}–{head.last_id} missing at the end")
+    if head.last_id != count or head.last_hash != prev:
+        return count, Break(head.last_id + 1, "rows after the head")
     return count, None
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kedang.archive.masking import mask_text
+
 from .models import AccessLog, Consent, Erasure
 
 
@@ -23,9 +25,16 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnly):
-    list_display = ["id", "at", "username", "ip", "action", "archive_no", "what", "rows"]
+    list_display = ["id", "at", "username", "ip", "action", "archive_no", "what_shown", "rows"]
     list_filter = ["action"]
     search_fields = ["username", "archive_no"]
+    exclude = ["what"]
+    readonly_fields = ["what_shown"]
+
+    @admin.display(description="内容")
+    def what_shown(self, obj: AccessLog) -> str:
+        """Older rows hold typed numbers in clear: masked for every reader."""
+        return mask_text(obj.what)
 
 
 @admin.register(Consent)

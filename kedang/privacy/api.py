@@ -14,6 +14,7 @@ from kedang.accounts.models import User
 from kedang.archive.visibility import customer_for_read
 
 from . import services
+from .access_log import shown_rows
 from .models import Consent
 from .selectors import access_log_search, may_read_access_log
 
@@ -64,7 +65,7 @@ def access_log(
         raise PermissionDenied("只有审计员可以查看访问日志")
     qs = access_log_search(user=user, customer=customer, action=action, date_from=date_from, date_to=date_to)
     start = (page - 1) * page_size
-    return {"items": list(qs[start : start + page_size]), "count": qs.count()}
+    return {"items": shown_rows(qs[start : start + page_size]), "count": qs.count()}
 
 
 class UnmaskIn(_Input):

@@ -19,6 +19,7 @@ class AccessAction(models.TextChoices):
     UNMASK = "unmask", _("查看完整信息")
     SUBJECT_EXPORT = "subject_export", _("导出个人信息")
     ERASE = "erase", _("删除个人信息")
+    SEARCH = "search", _("搜索")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AccessLog"]):
@@ -34,7 +35,9 @@ class AccessLog(models.Model):
     content and the previous row's hash, so editing, deleting or inserting a row breaks the chain from
     there on (`manage.py verify_access_log`). `id` is the chain position, allocated by AccessLogHead.
 
-    The customer is kept as id and archive number, not a foreign key: the log outlives erased customers."""
+    The customer is kept as id and archive number, not a foreign key: the log outlives erased customers.
+    The user is kept by name too, and the hash covers the name, not the id (hash_version 2; rows of
+    version 1 covered user_id): a user with log rows cannot be deleted (PROTECT) — deactivate her."""
 
     id = models.BigIntegerField(primary_key=True)
     at = models.DateTimeField(_("时间"), db_index=True)
@@ -42,7 +45,7 @@ class AccessLog(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("用户"),
         null=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     username = models.CharField(_("用户名"), max_length=150)
@@ -54,6 +57,8 @@ class AccessLog(models.Model):
     rows = models.PositiveIntegerField(_("条数"), default=1)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # what row_hash covers: 1 = user_id (rows written before 2026-12), 2 = username
+    hash_version = models.PositiveSmallIntegerField(default=2)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -76,10 +81,13 @@ class AccessLog(models.Model):
 
 
 class AccessLogHead(models.Model):
-    """The end of the chain: one row, updated first by every writer so that writers queue on it."""
+    """The end of the chain: one row, updated first by every writer so that writers queue on it, in
+    the same transaction as the row appended. `mac` is an HMAC (keyed like the rows) over the last id
+    and hash, so a tail cut off together with a rewritten head is found (`verify_access_log`)."""
 
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"#{self.last_id} {self.last_hash[:12]}"

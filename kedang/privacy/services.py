@@ -20,6 +20,7 @@ from kedang.accounts.models import User
 from kedang.accounts.roles import MANAGER_ROLES
 from kedang.accounts.selectors import can_write
 from kedang.archive import masking
+from kedang.archive.output import output_logged
 from kedang.archive.timeline import record_add
 from kedang.archive.visibility import NOT_FOUND, customer_for_read
 from kedang.customers.models import Customer, RecordKind
@@ -133,6 +134,15 @@ def _may_handle_requests(actor: User) -> None:
         raise PermissionDenied("只有经理可以办理个人信息导出和删除")
 
 
+def _sees_everything(actor: User) -> None:
+    """The data-subject zip holds the customer's phones and ID number in clear: not for a role that sees
+    them masked (the `admin` role configures the system, it does not read personal data)."""
+    if not (masking.sees(actor, "phone") and masking.sees(actor, "id_number")):
+        raise PermissionDenied(
+            "当前角色看到的电话和身份证号是遮蔽的，不能导出个人信息；请由可查看完整信息的经理办理"
+        )
+
+
 def subject_data(customer: Customer) -> dict[str, Any]:
     """Everything held on one customer, as plain values."""
     from kedang.customers.models import Attachment, ContactPerson, Record, Vehicle
@@ -186,6 +196,7 @@ def subject_export(*, actor: User, customer_id: int) -> tuple[str, bytes]:
     from openpyxl import Workbook
 
     _may_handle_requests(actor)
+    _sees_everything(actor)
     customer = customer_for_read(actor, customer_id)
     data = subject_data(customer)
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
@@ -209,7 +220,14 @@ def subject_export(*, actor: User, customer_id: int) -> tuple[str, bytes]:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("data.json", text)
         z.writestr("data.xlsx", xlsx.getvalue())
-    log_access(actor, AccessAction.SUBJECT_EXPORT, customer=customer, what="个人信息导出")
+    output_logged(
+        actor=actor,
+        what="personal_data",
+        file_format="zip",
+        rows=1,
+        customer=customer,
+        action=AccessAction.SUBJECT_EXPORT,
+    )
     return f"{customer.archive_no}-personal-data.zip", out.getvalue()
 
 

@@ -19,6 +19,7 @@ from kedang.archive.visibility import customer_for_read
 from kedang.web.fields import ChineseDateField
 
 from . import services
+from .access_log import shown_rows
 from .models import AccessAction, ConsentChannel, ConsentPurpose
 from .selectors import access_log_search, may_read_access_log
 
@@ -60,6 +61,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = access_log_search(**{k: v for k, v in filters.items() if v})
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = shown_rows(page.object_list)  # older rows' typed numbers masked for the reader
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -4,7 +4,7 @@ from pydantic import Field
 
 from kedang.accounts.models import User
 
-from .selectors import search_customers
+from .services import search_logged
 
 router = Router(tags=["search"])
 
@@ -37,7 +37,7 @@ def search(request: HttpRequest, params: Query[SearchIn]) -> dict[str, list[dict
     """Customers matching q, best first (exact key, prefix, fragment), within the caller's visibility."""
     user = request.user
     assert isinstance(user, User)
-    hits = search_customers(user, params.q, limit=params.limit)
+    hits = search_logged(user, params.q, limit=params.limit, where="API 搜索")
     return {
         "items": [
             {

@@ -238,11 +238,26 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
 
     exact = sorted(q.exact_keys())
     sees_id = masking.sees(user, "id_number")
+    sees_phone = masking.sees(user, "phone")
     if sees_id and ID_NUMBER.match(q.compact):
         exact.append(id_number_key(q.compact))  # the ciphertext, as the index holds it
     marks = ", ".join("%s" for _ in exact)
-    lookups.append(keys.select(columns, f"{key} IN ({marks})", [*exact], PER_LOOKUP * 2))
+    # an ID number's reversed tail is looked up as a suffix only (below): as an exact or prefix key it
+    # would tell a role that sees 4 characters the hidden ones, one query per character (R-G7)
+    lookups.append(
+        keys.select(
+            columns,
+            f"{key} IN ({marks}) AND {kind} <> %s",
+            [*exact, KeyKind.ID_REVERSED.value],
+            PER_LOOKUP * 2,
+        )
+    )
     tiers.append(lambda k: EXACT_TIER.get(k, 0))
+    # not prefixes of phones for a role that sees them masked: the first 4+ digits cover hidden ones
+    no_prefix = [KeyKind.BIGRAM.value, KeyKind.ID_REVERSED.value]
+    if not sees_phone:
+        no_prefix.append(KeyKind.PHONE.value)
+    no_prefix_marks = ", ".join("%s" for _ in no_prefix)
     for prefix in exact:
         if (len(prefix) < 2 and not CJK_ONLY.match(prefix)) or (prefix.isdigit() and len(prefix) < 4):
             continue
@@ -250,8 +265,8 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
         lookups.append(
             keys.select(
                 columns,
-                f"{key} > %s AND {key} < %s AND {kind} <> %s",
-                [prefix, prefix + MAX_CHAR, KeyKind.BIGRAM.value],
+                f"{key} > %s AND {key} < %s AND {kind} NOT IN ({no_prefix_marks})",
+                [prefix, prefix + MAX_CHAR, *no_prefix],
                 PER_LOOKUP,
             )
         )
@@ -301,6 +316,8 @@ def find(user: User, text: str, *, limit: int = 20) -> list[Match]:
     rows.sort(key=lambda r: r[0])  # lookup order decides between keys of the same tier
     if len(q.compact) > ID_SUFFIX_KEPT:
         rows = _longer_id_suffix(rows, q.compact)
+    if not sees_phone and text_keys:
+        rows = _seen_fragments(rows, text_keys)
 
     found: dict[int, Match] = {}
     recency: dict[int, object] = {}
@@ -329,6 +346,27 @@ def _longer_id_suffix(rows: list[tuple[Any, ...]], suffix: str) -> list[tuple[An
         if number.endswith(suffix)
     }
     return [r for r in rows if r[2] != KeyKind.ID_REVERSED or r[1] in ok]
+
+
+_LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def seen_text(text: str) -> str:
+    """A customer's fragment text as a role that sees phones masked sees it: each phone masked."""
+    return _LONG_NUMBER.sub(lambda m: masking.mask_phone(m.group(0)), text)
+
+
+def _seen_fragments(rows: list[tuple[Any, ...]], text_keys: dict[int, str]) -> list[tuple[Any, ...]]:
+    """For a role that sees phones masked: a fragment matches only what she sees — the first 3 and the
+    last 4 digits of a phone, not the hidden ones (else 4–40 queries rebuild a whole number, R-G7).
+    One query, for the few customers the fragment lookups found."""
+    ids = {r[1] for r in rows if r[0] in text_keys}
+    if not ids:
+        return rows
+    texts = dict(SearchDoc.objects.filter(customer_id__in=ids).values_list("customer_id", "text"))
+    return [
+        r for r in rows if r[0] not in text_keys or text_keys[r[0]].upper() in seen_text(texts.get(r[1], ""))
+    ]
 
 
 def search_customers(user: User, text: str, *, limit: int = 20) -> list[Hit]:

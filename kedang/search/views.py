@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from kedang.accounts.models import User
 
-from .selectors import search_customers
+from .services import search_logged
 
 
 @login_required
@@ -16,7 +16,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """The dropdown under the header search box: the best 8 customers, matched field marked."""
     assert isinstance(request.user, User)
     q = request.GET.get("q", "").strip()
-    hits = search_customers(request.user, q, limit=8) if q else []
+    hits = search_logged(request.user, q, limit=8, where="搜索框") if q else []
     return render(request, "search/_suggest.html", {"hits": hits, "q": q})
 
 
@@ -24,5 +24,5 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def results(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     q = request.GET.get("q", "").strip()
-    hits = search_customers(request.user, q, limit=50) if q else []
+    hits = search_logged(request.user, q, limit=50) if q else []
     return render(request, "search/results.html", {"hits": hits, "q": q})
