@@ -16,7 +16,6 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.agenda.models import EventKind, ServiceEvent, Task
 from kedang.customers.demo import valid_vin
-from kedang.customers.models import Record
 from kedang.customers.services import vehicle_update
 
 pytestmark = pytest.mark.django_db
