@@ -25,9 +25,8 @@ run: migrate
 	$(PY) manage.py seed_demo --if-empty --customers 300
 	$(PY) manage.py seed_demo_followups --if-empty
 	$(PY) manage.py seed_demo_complaints --if-empty
-	@echo ""
-	@echo "  客档 Kedang 已启动： http://$(HOST):$(PORT)   (demo password for every login above: Kedang@2026)"
-	@echo ""
+	@# the address and the logins come last, once the server listens (not behind Django's start-up lines)
+	@$(PY) manage.py demo_banner --host $(HOST) --port $(PORT) --wait 120 &
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The daily job for today (follow-up tasks, expired windows, escalations); idempotent, catches up skipped days

@@ -168,3 +168,21 @@ def make_vehicle(users: dict[str, User]) -> Callable[..., Any]:
         return vehicle_create(actor=actor or customer.owner, customer_id=customer.pk, **fields)
 
     return make
+
+
+@pytest.fixture
+def make_legacy_vehicle(make_vehicle: Callable[..., Any]) -> Callable[..., Any]:
+    """A vehicle whose delivery fields were written past the services (an older version, a SQL fix), so that
+    no delivery event exists for it: the daily job's catch-up case."""
+    from kedang.customers.models import Vehicle
+
+    delivery = ("delivery_date", "invoice_date", "via_secondary_dealer")
+
+    def make(customer: Any, **fields: Any) -> Any:
+        later = {k: fields.pop(k) for k in delivery if k in fields}
+        vehicle = make_vehicle(customer, **fields)
+        Vehicle.objects.filter(pk=vehicle.pk).update(**later)
+        vehicle.refresh_from_db()
+        return vehicle
+
+    return make

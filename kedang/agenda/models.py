@@ -283,7 +283,7 @@ class Task(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule.code} · {self.due_date:%Y-%m-%d}"
+        return f"{self.rule.name} · {self.due_date:%Y-%m-%d}"
 
     @property
     def last_day(self) -> dt.date:

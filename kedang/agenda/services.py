@@ -271,6 +271,91 @@ def delivery_sync(
 
 
 @transaction.atomic
+def deliveries_sync(*, actor: User | None, vehicle_ids: list[int], today: dt.date | None = None) -> int:
+    """`delivery_sync` for a batch of vehicles just written (an import batch): the same delivery events,
+    timeline records and tasks, in a handful of statements whatever the batch's size. Vehicles that
+    already have their delivery event are left to `delivery_sync`. Returns the number of events made."""
+    from django.utils import translation
+
+    from kedang.archive.timeline import records_add
+
+    today = today or timezone.localdate()
+    late = today - dt.timedelta(days=settings.KEDANG_FOLLOWUP_LATE_DAYS)
+    have = ServiceEvent.objects.filter(vehicle_id__in=vehicle_ids, kind=EventKind.DELIVERY)
+    vehicles = list(
+        Vehicle.live.filter(
+            pk__in=vehicle_ids, delivery_date__isnull=False, customer__deleted_at__isnull=True
+        )
+        .exclude(pk__in=have.values("vehicle_id"))
+        .select_related("customer")
+        .order_by("pk")
+    )
+    if not vehicles:
+        return 0
+    events = ServiceEvent.objects.bulk_create(
+        [
+            ServiceEvent(
+                customer=v.customer,
+                vehicle=v,
+                kind=EventKind.DELIVERY,
+                date=v.delivery_date,
+                source=EventSource.VEHICLE,
+                created_by=actor,
+            )
+            for v in vehicles
+        ]
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        records = records_add(
+            {
+                "customer": e.customer_id,
+                "actor": actor,
+                "kind": RecordKind.EVENT,
+                "title": event_title(e.kind, e.vehicle, None, False),
+                "occurred_on": e.date,
+                "vehicle": e.vehicle,
+            }
+            for e in events
+        )
+    for event, record in zip(events, records, strict=True):
+        event.record = record
+    ServiceEvent.objects.bulk_update(events, ["record"])
+    tasks = []
+    rules = [
+        r for r in Rule.objects.filter(active=True).exclude(event_kinds="") if EventKind.DELIVERY in r.kinds
+    ]
+    for rule in rules:
+        todo = []
+        for event in events:
+            v = event.vehicle
+            assert v is not None
+            dates = task_dates(
+                rule, event.date, via_secondary_dealer=v.via_secondary_dealer, invoice_date=v.invoice_date
+            )
+            if dates.last_day >= late:
+                todo.append((event, dates))
+        whom = assignments(rule, [event.customer.owner_id for event, _ in todo])
+        tasks += [
+            Task(
+                rule=rule,
+                customer_id=event.customer_id,
+                vehicle=event.vehicle,
+                event=event,
+                anchor_date=dates.anchor,
+                due_date=dates.due,
+                window_end=dates.window_end,
+                next_attempt_on=dates.due,
+                assignee_id=who.assignee_id,
+                department_id=who.department_id,
+                created_by=actor,
+            )
+            for (event, dates), who in zip(todo, whom, strict=True)
+        ]
+    Task.objects.bulk_create(tasks, batch_size=1000)
+    return len(events)
+
+
+@transaction.atomic
 def task_reassign(*, actor: User, task_id: int, assignee: User | None) -> Task:
     """Give an open task to another person, or back to its department pool (managers only)."""
     task = (

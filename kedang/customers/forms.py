@@ -81,7 +81,8 @@ class CustomerForm(forms.Form):
             self.fields[name].help_text = _("已脱敏显示；不修改则保持原值")
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
-        owner.choices = _owner_choices()
+        owner.choices = [("", gettext("— 请选择客户经理 —")), *_owner_choices()]
+        owner.error_messages["required"] = gettext("请选择客户经理")
         if owner_locked:
             self.fields["owner"].disabled = True
 

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kedang.accounts.models import User
-from kedang.accounts.roles import FILING_SUPERVISORS, Scope
+from kedang.accounts.roles import FILING_SUPERVISORS, Role, Scope
 from kedang.accounts.selectors import can_write, data_scope, is_manager
 from kedang.archive import masking
 from kedang.archive.masking import CUSTOMER_FIELDS as MASKED_FIELDS
@@ -96,6 +96,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     if not can_write(user):
         raise PermissionDenied("当前角色只读")
     owner_locked = data_scope(user).scope == Scope.SELF
+    # an account manager files her own customers; anyone else (a customer-service agent is not one) chooses
+    own = owner_locked or user.role == Role.ACCOUNT_MANAGER
     if request.method == "POST":
         form = CustomerForm(request.POST, owner_locked=owner_locked, initial={"owner": user.username})
         if form.is_valid():
@@ -107,7 +109,9 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已建档：{customer.name}，档号 {customer.archive_no}")
                 return redirect("customer_detail", customer.pk)
     else:
-        form = CustomerForm(initial={"owner": user.username, "kind": "person"}, owner_locked=owner_locked)
+        form = CustomerForm(
+            initial={"owner": user.username if own else "", "kind": "person"}, owner_locked=owner_locked
+        )
     return render(request, "customers/form.html", _customer_form_context(form, title="新建客户档案"))
 
 

@@ -27,11 +27,11 @@ def codes(**filters: Any) -> list[tuple[str, dt.date]]:
 
 
 def test_deliveries_entered_on_the_vehicle_get_their_tasks_once(
-    make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+    make_customer: Callable[..., Any], make_legacy_vehicle: Callable[..., Any]
 ) -> None:
     customer = make_customer()
-    make_vehicle(customer, delivery_date=D(2026, 1, 31))
-    make_vehicle(customer, delivery_date=D(2026, 1, 29))
+    make_legacy_vehicle(customer, delivery_date=D(2026, 1, 31))
+    make_legacy_vehicle(customer, delivery_date=D(2026, 1, 29))
 
     result = daily_run(D(2026, 2, 7))
     # the delivery of Jan 31 is due its 7DC call: it becomes an event; Jan 29's is not needed yet
@@ -51,11 +51,11 @@ def test_deliveries_entered_on_the_vehicle_get_their_tasks_once(
 
 
 def test_catch_up_over_skipped_days_creates_each_task_once(
-    make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+    make_customer: Callable[..., Any], make_legacy_vehicle: Callable[..., Any]
 ) -> None:
     customer = make_customer()
     for day in (1, 2, 3, 4, 5, 6):
-        make_vehicle(customer, delivery_date=D(2026, 3, day))
+        make_legacy_vehicle(customer, delivery_date=D(2026, 3, day))
     daily_run(D(2026, 3, 8))  # 7DC of Mar 1
     assert codes() == [("7DC", D(2026, 3, 8))]
     # the job did not run Mar 9 and 10; Mar 11 catches up three days
@@ -92,20 +92,20 @@ def test_tasks_made_by_the_event_service_are_not_made_again(
 
 
 def test_secondary_dealer_and_round_robin_in_sql(
-    users: dict[str, User], make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+    users: dict[str, User], make_customer: Callable[..., Any], make_legacy_vehicle: Callable[..., Any]
 ) -> None:
     user_upsert(username="cs2", role="cs_agent", password="x", department="客服部", check_password=False)
     customer = make_customer()
-    make_vehicle(
+    make_legacy_vehicle(
         customer, delivery_date=D(2026, 4, 13), invoice_date=D(2026, 4, 10), via_secondary_dealer=True
     )
-    make_vehicle(
+    make_legacy_vehicle(
         customer, delivery_date=D(2026, 4, 20), invoice_date=D(2026, 4, 10), via_secondary_dealer=False
     )
-    make_vehicle(
+    make_legacy_vehicle(
         customer, delivery_date=D(2026, 4, 20), via_secondary_dealer=True
     )  # no invoice: delivery + 10
-    make_vehicle(customer, delivery_date=D(2026, 4, 20))
+    make_legacy_vehicle(customer, delivery_date=D(2026, 4, 20))
     result = daily_run(D(2026, 4, 20))  # invoice Apr 10 + 10
     assert result.created["7DC"] == 1
     daily_run(D(2026, 4, 27))  # the two direct sales of Apr 20
@@ -175,11 +175,11 @@ def test_follow_on_rule_from_done_tasks(users: dict[str, User], make_customer: C
 
 
 def test_inactive_rules_and_deleted_customers_make_nothing(
-    users: dict[str, User], make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+    users: dict[str, User], make_customer: Callable[..., Any], make_legacy_vehicle: Callable[..., Any]
 ) -> None:
     kept, gone = make_customer(), make_customer()
-    make_vehicle(kept, delivery_date=D(2026, 3, 1))
-    make_vehicle(gone, delivery_date=D(2026, 3, 1))
+    make_legacy_vehicle(kept, delivery_date=D(2026, 3, 1))
+    make_legacy_vehicle(gone, delivery_date=D(2026, 3, 1))
     gone.deleted_at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     gone.save(update_fields=["deleted_at"])
     Rule.objects.filter(code="7DC").update(active=False)
@@ -190,9 +190,9 @@ def test_inactive_rules_and_deleted_customers_make_nothing(
 
 
 def test_command_prints_counts_and_huey_calls_the_same_service(
-    make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+    make_customer: Callable[..., Any], make_legacy_vehicle: Callable[..., Any]
 ) -> None:
-    make_vehicle(make_customer(), delivery_date=D(2026, 3, 1))
+    make_legacy_vehicle(make_customer(), delivery_date=D(2026, 3, 1))
     out = StringIO()
     call_command("run_daily", "--date", "2026-03-08", stdout=out)
     text = out.getvalue()

@@ -63,10 +63,10 @@ def test_delivery_lands_on_timeline_and_creates_its_follow_ups(
 
 
 def test_secondary_dealer_vehicle_gets_7dc_from_its_invoice(
-    users: dict[str, User], make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+    users: dict[str, User], make_customer: Callable[..., Any], make_legacy_vehicle: Callable[..., Any]
 ) -> None:
     customer = make_customer()
-    vehicle = make_vehicle(
+    vehicle = make_legacy_vehicle(
         customer, delivery_date=D(2026, 2, 20), invoice_date=D(2026, 2, 14), via_secondary_dealer=True
     )
     event_record(
@@ -143,10 +143,10 @@ def test_bad_input_names_each_field_and_saves_nothing(
 
 
 def test_another_customers_vehicle_and_a_second_delivery_are_refused(
-    users: dict[str, User], make_customer: Callable[..., Any], make_vehicle: Callable[..., Any]
+    users: dict[str, User], make_customer: Callable[..., Any], make_legacy_vehicle: Callable[..., Any]
 ) -> None:
     a, b = make_customer(), make_customer()
-    vb = make_vehicle(b, delivery_date=D(2026, 2, 1))
+    vb = make_legacy_vehicle(b, delivery_date=D(2026, 2, 1))
     with pytest.raises(ValidationError) as exc:
         event_record(
             actor=users["cs_agent"],

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kedang.accounts.models import User
 from kedang.archive import hooks
+from kedang.archive.events import vehicles_saved
 from kedang.archive.timeline import record_add
 from kedang.archive.visibility import (
     customer_for_write,
@@ -88,6 +89,10 @@ def clean_vehicle(data: dict[str, Any], *, instance: Vehicle | None) -> dict[str
     return data
 
 
+# the fields a delivery follow-up is counted from: a change tells the agenda (kedang.archive.events)
+DELIVERY_FIELDS = {"delivery_date", "invoice_date", "via_secondary_dealer"}
+
+
 @transaction.atomic
 def vehicle_create(*, actor: User, customer_id: int, **fields: Any) -> Vehicle:
     """Add a vehicle to a visible customer; its sales and repair files exist from now on."""
@@ -111,6 +116,8 @@ def vehicle_create(*, actor: User, customer_id: int, **fields: Any) -> Vehicle:
         vehicle=vehicle,
     )
     index_customers([customer.pk])
+    if vehicle.delivery_date:
+        vehicles_saved.send(sender=Vehicle, actor=actor, vehicle_ids=[vehicle.pk], bulk=False)
     return vehicle
 
 
@@ -165,4 +172,6 @@ def vehicle_update(*, actor: User, vehicle_id: int, reason: str = "", **fields: 
         )
         if {"vin", "plate"} & set(changed):
             index_customers([vehicle.customer_id])
+        if DELIVERY_FIELDS & set(changed):
+            vehicles_saved.send(sender=Vehicle, actor=actor, vehicle_ids=[vehicle.pk], bulk=False)
     return vehicle

@@ -28,6 +28,7 @@ from django.utils import timezone
 from kedang.accounts.models import User
 from kedang.accounts.roles import Scope
 from kedang.accounts.selectors import data_scope
+from kedang.archive.events import vehicles_saved
 from kedang.customers import validators as v
 from kedang.customers.models import (
     ArchiveFile,
@@ -352,6 +353,9 @@ class Plan:
             ],
         )
         self._write_index(customers, vehicles)
+        delivered = [vh.pk for vh in vehicles if vh.delivery_date]
+        if delivered:
+            vehicles_saved.send(sender=Vehicle, actor=actor, vehicle_ids=delivered, bulk=True)
 
     def _write_index(self, customers: list[Customer], vehicles: list[Vehicle]) -> None:
         """New customers' entries made from what was just written; customers that existed before
