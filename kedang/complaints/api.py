@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field
 
 from kedang.accounts.models import User
 from kedang.customers.api import ERRORS, DateIn
+from kedang.web.paging import CURSOR_HELP, PAGE_MAX, PageOut, api_page
 
 from .models import Channel, Compensation, Complaint
 from .selectors import get_complaint_for_user, visible_complaints
@@ -23,6 +24,7 @@ from .workflow import ACTIONS
 router = Router(tags=["complaints"])
 
 PAGE_SIZE = 50
+API_ORDER = ("-received_on", "-id")  # newest first: the keyset of GET /complaints
 
 
 class ComplaintIn(Schema):
@@ -97,9 +99,8 @@ class ComplaintDetailOut(ComplaintOut):
     compensations: list[CompensationOut]
 
 
-class ComplaintListOut(Schema):
+class ComplaintListOut(PageOut):
     items: list[ComplaintOut]
-    count: int
 
 
 class CompensationIn(Schema):
@@ -235,7 +236,8 @@ def complaints_list(
     overdue: bool = False,
     received_from: DateIn = Query(None),  # noqa: B008
     received_to: DateIn = Query(None),  # noqa: B008
-    page: int = 1,
+    page: int = Query(1, ge=1, le=PAGE_MAX),
+    cursor: str = Query("", max_length=500, description=CURSOR_HELP),
 ) -> Status[dict[str, Any]]:
     """The complaints the caller may see, newest first; filters: state, customer, handler, overdue, dates."""
     from django.utils import timezone
@@ -258,12 +260,8 @@ def complaints_list(
         qs = qs.filter(received_on__gte=received_from)
     if received_to:
         qs = qs.filter(received_on__lte=received_to)
-    page = max(page, 1)
-    items = [
-        complaint_out(c, today)
-        for c in qs.order_by("-received_on", "-id")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    ]
-    return Status(200, {"items": items, "count": qs.count()})
+    result = api_page(qs, API_ORDER, page=page, page_size=PAGE_SIZE, cursor=cursor)
+    return Status(200, {"items": [complaint_out(c, today) for c in result], **result.api_fields()})
 
 
 @router.get("/complaints/{id}", response={200: ComplaintDetailOut, **ERRORS})

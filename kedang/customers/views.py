@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from kedang.governance.filing import FILING_SUPERVISORS
 from kedang.privacy.access_log import log_access
 from kedang.privacy.models import AccessAction
 from kedang.web.forms import add_service_errors
+from kedang.web.paging import page_from_request
 
 from . import selectors, services, validators
 from .downloads import attachment_response
@@ -58,15 +58,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     filters = {k: form.cleaned_data.get(k) or "" for k in ("q", "owner", "tier", "tag", "kind")}
     qs = selectors.customer_list(user, **filters)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    order = None if filters["q"].strip() else selectors.CUSTOMER_LIST_ORDER  # search: best match first
+    page = page_from_request(request, qs, order, size=20)
     log_access(user, AccessAction.LIST, what=f"客户列表 {request.GET.urlencode()}"[:200], rows=len(page))
     owners = (
         []
         if data_scope(user).scope == Scope.SELF
         else list(User.objects.filter(owned_customers__isnull=False).distinct().order_by("username"))
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "customers/list.html",
@@ -76,7 +75,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "owners": owners,
             "tags": Tag.objects.order_by("name"),
-            "query": query.urlencode(),
+            "query": page.query,
             "can_create": can_write(user),
         },
     )
