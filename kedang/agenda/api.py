@@ -12,9 +12,10 @@ from pydantic import ConfigDict, Field
 
 from kedang.accounts.models import User
 from kedang.customers.api import ERRORS, DateIn
+from kedang.web.paging import CURSOR_HELP, PAGE_MAX, PageOut, api_page
 
 from .models import EventKind, EventSource, ServiceEvent, Task
-from .selectors import task_search
+from .selectors import TASK_LIST_ORDER, task_search
 from .services import event_record
 
 router = Router(tags=["follow-ups"])
@@ -49,9 +50,8 @@ class TaskOut(Schema):
     next_attempt_on: dt.date
 
 
-class TaskListOut(Schema):
+class TaskListOut(PageOut):
     items: list[TaskOut]
-    count: int
 
 
 class EventOut(Schema):
@@ -137,8 +137,9 @@ def tasks_list(
     assignee: str = Query("", description="负责人用户名；- 为部门公共池"),
     status: str = Query("", description="open done unreachable expired cancelled"),
     customer_id: int | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=PAGE_MAX),
     page_size: int = Query(PAGE_SIZE_DEFAULT, ge=1, le=PAGE_SIZE_MAX),
+    cursor: str = Query("", max_length=500, description=CURSOR_HELP),
 ) -> dict[str, Any]:
     """Tasks by due date: a supervisor's team within her data scope, anyone else's own (and her pool)."""
     qs = task_search(
@@ -151,5 +152,5 @@ def tasks_list(
         status=status,
         customer_id=customer_id,
     ).select_related("department")
-    start = (page - 1) * page_size
-    return {"items": [task_out(t) for t in qs[start : start + page_size]], "count": qs.count()}
+    result = api_page(qs, TASK_LIST_ORDER, page=page, page_size=page_size, cursor=cursor)
+    return {"items": [task_out(t) for t in result], **result.api_fields()}

@@ -280,6 +280,7 @@ class Task(models.Model):
             models.Index(fields=["due_date"]),
             models.Index(fields=["customer", "-due_date"]),
             models.Index(fields=["closed_on"]),
+            models.Index(fields=["status", "escalated_on"]),  # the home page's escalated count (issue #20)
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from kedang.accounts.models import User
 from kedang.accounts.selectors import can_write
 from kedang.archive.visibility import customer_for_read
 from kedang.web.forms import add_service_errors
+from kedang.web.paging import keyset_page, query_without
 
 from . import selectors, services
 from .forms import EventForm, TaskFilterForm
@@ -77,9 +77,14 @@ def task_list(request: HttpRequest) -> HttpResponse:
         status=data.get("status") or "",
         assignee=data.get("assignee") or "",
     )
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    query = query_in.copy()
-    query.pop("page", None)
+    page = keyset_page(
+        qs,
+        selectors.TASK_LIST_ORDER,
+        size=30,
+        cursor=request.GET.get("cursor"),
+        page=request.GET.get("page"),
+        query=query_without(query_in, "page", "cursor"),
+    )
     today = timezone.localdate()
     team = selectors.sees_team(user)
     assignees = list(User.objects.filter(tasks__isnull=False).distinct().order_by("username")) if team else []
@@ -89,7 +94,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": page.query,
             "today": today,
             "team": team,
             "assignees": assignees,

@@ -16,6 +16,7 @@ from kedang.archive import masking
 from kedang.customers.api import ERRORS, DateIn
 from kedang.privacy.access_log import log_access
 from kedang.privacy.models import AccessAction
+from kedang.web.paging import CURSOR_HELP, PAGE_MAX, PageOut, api_page
 
 from . import events as ev
 from . import selectors, services
@@ -46,9 +47,8 @@ class MessageOut(Schema):
     delivered_at: dt.datetime | None
 
 
-class MessageListOut(Schema):
+class MessageListOut(PageOut):
     items: list[MessageOut]
-    count: int
 
 
 class QueueIn(Schema):
@@ -163,16 +163,15 @@ def care_tasks(
     status: str = Query("open", description="open done unreachable expired cancelled；空为全部"),
     due_from: DateIn = None,
     due_to: DateIn = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=PAGE_MAX),
     page_size: int = Query(50, ge=1, le=500),
+    cursor: str = Query("", max_length=500, description=CURSOR_HELP),
 ) -> dict[str, Any]:
     """Care tasks of the caller (a supervisor: her team's), soonest first."""
     qs = selectors.care_tasks(_actor(request), rule=rule, status=status, due_from=due_from, due_to=due_to)
-    start = (page - 1) * page_size
-    return {
-        "items": [task_out(t) for t in qs.select_related("department")[start : start + page_size]],
-        "count": qs.count(),
-    }
+    qs = qs.select_related("department")
+    result = api_page(qs, selectors.CARE_TASK_ORDER, page=page, page_size=page_size, cursor=cursor)
+    return {"items": [task_out(t) for t in result], **result.api_fields()}
 
 
 @router.get("/messages", response={200: MessageListOut, **ERRORS})
@@ -182,21 +181,22 @@ def messages_list(
     status: str = "",
     batch: str = "",
     customer_id: int | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=PAGE_MAX),
     page_size: int = Query(50, ge=1, le=500),
+    cursor: str = Query("", max_length=500, description=CURSOR_HELP),
 ) -> dict[str, Any]:
     """The outbox, newest first."""
     qs = selectors.outbox(_actor(request), channel=channel, status=status, batch=batch)
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
-    start = (page - 1) * page_size
     actor = _actor(request)
-    items = [_message_out(m, actor) for m in qs[start : start + page_size]]
+    result = api_page(qs, selectors.OUTBOX_ORDER, page=page, page_size=page_size, cursor=cursor)
+    items = [_message_out(m, actor) for m in result]
     # a bulk read of recipients and texts: one access-log row (R-G6)
     filters = {"channel": channel, "status": status, "batch": batch, "customer_id": customer_id or ""}
     shown = " ".join(f"{k}={v}" for k, v in filters.items() if v)
     log_access(actor, AccessAction.LIST, what=f"API 发件箱 {shown} page={page}".strip(), rows=len(items))
-    return {"items": items, "count": qs.count()}
+    return {"items": items, **result.api_fields()}
 
 
 @router.post("/messages/preview", response={200: PreviewOut, **ERRORS})

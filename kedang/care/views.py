@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from kedang.archive.output import output_logged
 from kedang.archive.visibility import customer_for_read
 from kedang.customers.models import Tier
 from kedang.errors import Conflict
+from kedang.web.paging import page_from_request
 from kedang.web.redirects import safe_next
 
 from . import events as ev
@@ -63,15 +63,13 @@ def care_tasks(request: HttpRequest) -> HttpResponse:
         due_from=_date(request.GET.get("due_from")),
         due_to=_date(request.GET.get("due_to")),
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_from_request(request, qs, selectors.CARE_TASK_ORDER, size=50)
     return render(
         request,
         "care/tasks.html",
         {
             "page": page,
-            "query": query.urlencode(),
+            "query": page.query,
             "rules": selectors.care_rules(),
             "rule": rule,
             "status": status,
@@ -154,15 +152,13 @@ def outbox(request: HttpRequest) -> HttpResponse:
             content_type="application/pdf",
             headers={"Content-Disposition": content_disposition_header(False, "letters.pdf")},
         )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_from_request(request, qs, selectors.OUTBOX_ORDER, size=50)
     return render(
         request,
         "care/outbox.html",
         {
             "page": page,
-            "query": query.urlencode(),
+            "query": page.query,
             "channel": channel,
             "status": status,
             "batch": batch,
@@ -241,7 +237,7 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         .select_related("customer", "task")
         .order_by("id")
     )
-    page = Paginator(invitations, 100).get_page(request.GET.get("page"))
+    page = page_from_request(request, invitations, ("id",), size=100)
     counts = {s: 0 for s, _l in Attendance.choices}
     for s in Invitation.objects.filter(event=event).values_list("status", flat=True):
         counts[s] += 1

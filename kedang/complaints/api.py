@@ -16,6 +16,7 @@ from kedang.accounts.models import User
 from kedang.customers.api import ERRORS, DateIn
 from kedang.privacy.access_log import log_access
 from kedang.privacy.models import AccessAction
+from kedang.web.paging import CURSOR_HELP, PAGE_MAX, PageOut, api_page
 
 from .models import Channel, Compensation, Complaint
 from .selectors import get_complaint_for_user, visible_complaints
@@ -25,6 +26,7 @@ from .workflow import ACTIONS
 router = Router(tags=["complaints"])
 
 PAGE_SIZE = 50
+API_ORDER = ("-received_on", "-id")  # newest first: the keyset of GET /complaints
 
 
 class ComplaintIn(Schema):
@@ -99,9 +101,8 @@ class ComplaintDetailOut(ComplaintOut):
     compensations: list[CompensationOut]
 
 
-class ComplaintListOut(Schema):
+class ComplaintListOut(PageOut):
     items: list[ComplaintOut]
-    count: int
 
 
 class CompensationIn(Schema):
@@ -237,7 +238,8 @@ def complaints_list(
     overdue: bool = False,
     received_from: DateIn = Query(None),  # noqa: B008
     received_to: DateIn = Query(None),  # noqa: B008
-    page: int = 1,
+    page: int = Query(1, ge=1, le=PAGE_MAX),
+    cursor: str = Query("", max_length=500, description=CURSOR_HELP),
 ) -> Status[dict[str, Any]]:
     """The complaints the caller may see, newest first; filters: state, customer, handler, overdue, dates."""
     from django.utils import timezone
@@ -260,16 +262,13 @@ def complaints_list(
         qs = qs.filter(received_on__gte=received_from)
     if received_to:
         qs = qs.filter(received_on__lte=received_to)
-    page = max(page, 1)
-    items = [
-        complaint_out(c, today)
-        for c in qs.order_by("-received_on", "-id")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    ]
+    result = api_page(qs, API_ORDER, page=page, page_size=PAGE_SIZE, cursor=cursor)
+    items = [complaint_out(c, today) for c in result]
     # a bulk read of customers' complaints: one access-log row (R-G6)
     filters = {"state": state, "customer_id": customer_id or "", "handler": handler, "overdue": overdue or ""}
     shown = " ".join(f"{k}={v}" for k, v in filters.items() if v)
     log_access(_actor(request), AccessAction.LIST, what=f"API 投诉列表 {shown} page={page}", rows=len(items))
-    return Status(200, {"items": items, "count": qs.count()})
+    return Status(200, {"items": items, **result.api_fields()})
 
 
 @router.get("/complaints/{id}", response={200: ComplaintDetailOut, **ERRORS})

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kedang.accounts.models import User
@@ -49,6 +50,11 @@ def get_complaint_for_user(user: User, complaint_id: int) -> Complaint:
     return complaint
 
 
+# the list's keyset (kedang.web.paging): overdue first, then by deadline (none: last), newest first
+LIST_ORDER = ("overdue", "due_key", "-id")
+NO_DEADLINE = dt.date(9999, 12, 31)
+
+
 def overdue_first(qs: QuerySet[Complaint], today: dt.date) -> QuerySet[Complaint]:
     """Overdue open complaints first (the oldest deadline first), then the rest by deadline."""
     return qs.annotate(
@@ -56,8 +62,9 @@ def overdue_first(qs: QuerySet[Complaint], today: dt.date) -> QuerySet[Complaint
             When(state__in=OPEN_STATES, due_on__lt=today, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
-        )
-    ).order_by("overdue", "due_on", "-id")
+        ),
+        due_key=Coalesce("due_on", Value(NO_DEADLINE), output_field=DateField()),
+    ).order_by(*LIST_ORDER)
 
 
 def complaint_search(

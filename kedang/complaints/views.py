@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,12 +21,14 @@ from kedang.accounts.models import Department, User
 from kedang.accounts.selectors import can_write
 from kedang.archive.visibility import customer_for_read, customers_visible_to
 from kedang.errors import Conflict
+from kedang.web.paging import page_from_request
 from kedang.web.redirects import safe_next
 
 from .analysis import complaint_analysis
 from .forms import ComplaintForm, FilterForm
 from .models import Category, Channel, CompensationKind, State
 from .selectors import (
+    LIST_ORDER,
     category_options,
     complaint_search,
     get_complaint_for_user,
@@ -71,13 +72,11 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         start=f.get("start"),
         end=f.get("end"),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_from_request(request, qs, LIST_ORDER, size=PAGE_SIZE)
     context = {
         "page": page,
         "filters": {k: request.GET.get(k, "") for k in form.fields},
-        "query": query.urlencode(),
+        "query": page.query,
         "states": State.choices,
         "channels": Channel.choices,
         "categories": Category.objects.filter(parent__isnull=True, active=True),

@@ -19,9 +19,10 @@ from kedang.archive import masking
 from kedang.archive.visibility import customer_for_read, vehicle_for_read
 from kedang.privacy.access_log import log_access
 from kedang.privacy.models import AccessAction
+from kedang.web.paging import CURSOR_HELP, PAGE_MAX, PageOut, api_page
 
 from .models import Customer, Vehicle
-from .selectors import customer_list
+from .selectors import CUSTOMER_LIST_ORDER, customer_list
 from .services import customer_create, customer_delete, customer_update, vehicle_create, vehicle_update
 
 router = Router(tags=["customers"])
@@ -143,9 +144,8 @@ class CustomerOut(Schema):
     version: int = Field(description="每次修改加一；PATCH 时带上以防覆盖他人的修改")
 
 
-class CustomerListOut(Schema):
+class CustomerListOut(PageOut):
     items: list[CustomerOut]
-    count: int
 
 
 class VehicleIn(_Input):
@@ -281,25 +281,30 @@ def customers_list(
     tier: str = "",
     tag: str = Query("", description="标签名称"),
     kind: str = "",
-    page: int = Query(1, ge=1, description="页码，从 1 开始"),
+    page: int = Query(
+        1, ge=1, le=PAGE_MAX, description="页码，从 1 开始；只在前 1000 条内有效，往后用 cursor"
+    ),
     page_size: int = Query(PAGE_SIZE_DEFAULT, ge=1, le=PAGE_SIZE_MAX),
+    cursor: str = Query("", max_length=500, description=CURSOR_HELP),
 ) -> dict[str, Any]:
-    """The customers the caller may see, newest first, with the simple filter."""
+    """The customers the caller may see, newest first (with `q`: best match first), with the simple filter."""
     actor = _actor(request)
     qs = customer_list(actor, q=q, owner=owner, tier=tier, tag=tag, kind=kind)
-    start = (page - 1) * page_size
-    items = [_customer_out(c, actor) for c in qs[start : start + page_size]]
+    order = None if q.strip() else CUSTOMER_LIST_ORDER
+    result = api_page(qs, order, page=page, page_size=page_size, cursor=cursor)
+    items = [_customer_out(c, actor) for c in result]
     # a bulk read: one access-log row, the search terms masked (R-G6)
     filters = {"q": masking.mask_terms(q), "owner": owner, "tier": tier, "tag": tag, "kind": kind}
     shown = [f"{k}={v}" for k, v in filters.items() if v]
     shown += [f"page={page}"] if page > 1 else []
+    shown += ["cursor"] if cursor else []
     log_access(
         actor,
         AccessAction.LIST,
         what=" ".join(["API 客户列表", *shown, f"page_size={page_size}"]),
         rows=len(items),
     )
-    return {"items": items, "count": qs.count()}
+    return {"items": items, **result.api_fields()}
 
 
 @router.get("/customers/{id}", response={200: CustomerOut, **ERRORS})

@@ -135,6 +135,14 @@ class Customer(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "-created_at"]),
+            # the list's keyset and the home page's newest customers (kedang.web.paging, issue #20)
+            models.Index(fields=["-created_at", "-id"], name="customer_created_keyset"),
+            # the archives awaiting filing approval (the home page's 待审批, kedang/governance)
+            models.Index(
+                fields=["filing_submitted_at"],
+                name="customer_filing_pending",
+                condition=Q(filed_at__isnull=True, filing_submitted_at__isnull=False),
+            ),
             models.Index(fields=["name"]),
             models.Index(fields=["birthday"]),  # birthday greetings (kedang/care)
         ]
@@ -201,6 +209,7 @@ class Vehicle(models.Model):
             models.Index(fields=["inspection_due"]),
             models.Index(fields=["maintenance_due"]),
             models.Index(fields=["vehicle_tax_due"]),
+            models.Index(fields=["delivery_date"]),  # the hand-over report's quarter (issue #20)
         ]
 
     def __str__(self) -> str:
@@ -353,7 +362,11 @@ class Record(models.Model):
         verbose_name = _("档案记录")
         verbose_name_plural = _("档案记录")
         ordering = ["-occurred_on", "-id"]
-        indexes = [models.Index(fields=["customer", "-occurred_on", "-id"])]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_on", "-id"]),
+            # the home page's latest activity (issue #20)
+            models.Index(fields=["-created_at", "-id"], name="record_created_keyset"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -3,11 +3,12 @@ first."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from kedang.accounts.models import User
@@ -15,6 +16,8 @@ from kedang.archive.masking import change_value_shown
 from kedang.archive.visibility import customers_visible_to
 
 from .models import ArchiveFile, Attachment, ChecklistItem, Customer, FileType, Record, Vehicle
+
+CUSTOMER_LIST_ORDER = ("-created_at", "-id")  # newest first; the keyset of the list (kedang.web.paging)
 
 
 def customer_list(
@@ -47,7 +50,7 @@ def customer_list(
     )
     if q.strip():
         return filter_customers_by_text(qs, q, user)  # best match first
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(*CUSTOMER_LIST_ORDER)
 
 
 @dataclass
@@ -140,12 +143,24 @@ def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
     return att
 
 
-def customer_counts(user: User) -> dict[str, int]:
-    """Small figures for the home page."""
+HOME_COUNT_CAP = 10_000  # the home page counts up to here and shows "10000+" (issue #20)
+
+
+def _capped(qs: QuerySet, cap: int) -> str:
+    """The rows of qs as a figure for the page, counted over a LIMIT cap + 1 subquery: "10000+" past it."""
+    n = qs.order_by()[: cap + 1].count()
+    return f"{cap:,}+" if n > cap else f"{n:,}"
+
+
+def customer_counts(user: User, *, month_start: dt.datetime, cap: int = HOME_COUNT_CAP) -> dict[str, str]:
+    """Small figures for the home page, as labels: the customers the user may see and those created since
+    `month_start`, each counted only up to `cap` (over the index of created_at, or of owner and created_at),
+    so that the page never counts a million customers on each load (issue #20)."""
     qs = customers_visible_to(user)
-    return qs.aggregate(
-        customers=Count("id"), vehicles=Count("vehicles", filter=Q(vehicles__deleted_at__isnull=True))
-    )
+    return {
+        "customers": _capped(qs, cap),
+        "new_this_month": _capped(qs.filter(created_at__gte=month_start), cap),
+    }
 
 
 @dataclass

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from kedang.errors import ApprovalPending, Conflict
 from kedang.privacy.access_log import log_access
 from kedang.privacy.models import AccessAction
 from kedang.web.forms import add_service_errors
+from kedang.web.paging import page_from_request
 
 from . import selectors, services, validators
 from .downloads import attachment_response
@@ -57,19 +57,19 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     filters = {k: form.cleaned_data.get(k) or "" for k in ("q", "owner", "tier", "tag", "kind")}
     qs = selectors.customer_list(user, **filters)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    order = None if filters["q"].strip() else selectors.CUSTOMER_LIST_ORDER  # search: best match first
+    page = page_from_request(request, qs, order, size=20)
     # the filters as typed (not URL-encoded), the search terms masked (R-G6, R-G7)
     shown = {**filters, "q": masking.mask_terms(filters["q"])}
     what = " ".join(["客户列表", *(f"{k}={v}" for k, v in shown.items() if v)])
-    what += f" page={page.number}" if page.number > 1 else ""
+    what += f" page={page.number}" if page.number and page.number > 1 else ""
+    what += " cursor" if request.GET.get("cursor") else ""
     log_access(user, AccessAction.LIST, what=what, rows=len(page))
     owners = (
         []
         if data_scope(user).scope == Scope.SELF
         else list(User.objects.filter(owned_customers__isnull=False).distinct().order_by("username"))
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "customers/list.html",
@@ -79,7 +79,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "owners": owners,
             "tags": Tag.objects.order_by("name"),
-            "query": query.urlencode(),
+            "query": page.query,
             "can_create": can_write(user),
         },
     )

@@ -16,8 +16,8 @@ from django.db.models import Min
 from kedang.accounts.models import User
 from kedang.agenda.models import EventKind, ServiceEvent
 from kedang.agenda.workdays import add_months, load_calendar
-from kedang.archive.visibility import customers_visible_to
-from kedang.customers.models import Customer, Record, Vehicle
+from kedang.archive.visibility import visible
+from kedang.customers.models import Record, Vehicle
 
 
 def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -25,11 +25,26 @@ def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, add_months(start, 3) - dt.timedelta(days=1)
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    """What the report shows of a customer: the link and the name."""
+
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRef:
+    pk: int
+    plate: str
+    vin: str
+
+
 @dataclass
 class Handover:
     kind: str  # "sales" | "repair"
-    customer: Customer
-    vehicle: Vehicle | None
+    customer: CustomerRef
+    vehicle: VehicleRef | None
     staff: str
     date: dt.date
     deadline: dt.date
@@ -87,72 +102,106 @@ class HandoverReport:
 
 def handover_report(user: User, *, start: dt.date, end: dt.date, today: dt.date) -> HandoverReport:
     """Every sales file due for the deliveries and every repair file due for the repairs in [start, end],
-    on the customers the user may see; a handful of queries, whatever the number of vehicles."""
-    calendar = load_calendar(range(start.year, end.year + 2))
-    customers = customers_visible_to(user)
-    sales_days, repair_days = settings.KEDANG_HANDOVER_SALES_DAYS, settings.KEDANG_HANDOVER_REPAIR_DAYS
+    on the customers the user may see; a handful of queries, whatever the number of vehicles.
 
-    vehicles = list(
+    At a million customers a quarter holds tens of thousands of deliveries (issue #20): the rows are
+    read as plain tuples over the index of the delivery date (each customer checked by a join, not an
+    IN over every visible customer), the deadlines computed once per day, and the staff names looked
+    up once per person."""
+    calendar = load_calendar(range(start.year, end.year + 2))
+    sales_days, repair_days = settings.KEDANG_HANDOVER_SALES_DAYS, settings.KEDANG_HANDOVER_REPAIR_DAYS
+    deadlines: dict[tuple[dt.date, int], dt.date] = {}
+
+    def deadline(day: dt.date, days: int) -> dt.date:
+        if (day, days) not in deadlines:
+            deadlines[(day, days)] = calendar.add_working_days(day, days)
+        return deadlines[(day, days)]
+
+    names: dict[int | None, str] = {}
+
+    def staff_name(user_id: int | None) -> str:
+        if user_id not in names:
+            found = User.objects.filter(pk=user_id).first() if user_id is not None else None
+            names[user_id] = str(found or "")
+        return names[user_id]
+
+    live = {"customer__deleted_at__isnull": True}
+    delivered = visible(
         Vehicle.objects.filter(
-            customer__in=customers, deleted_at__isnull=True, delivery_date__gte=start, delivery_date__lte=end
-        ).select_related("customer__owner")
+            **live, deleted_at__isnull=True, delivery_date__gte=start, delivery_date__lte=end
+        ),
+        user,
+    ).order_by()
+    vehicles = list(
+        delivered.values_list(
+            "pk", "plate", "vin", "delivery_date", "customer_id", "customer__name", "customer__owner_id"
+        )
     )
     sales_first = dict(
-        Record.objects.filter(file__file_type__code="SALES", file__vehicle__in=[v.pk for v in vehicles])
+        Record.objects.filter(file__file_type__code="SALES", file__vehicle__in=delivered.values("pk"))
         .values("file__vehicle_id")
         .annotate(first=Min("occurred_on"))
         .values_list("file__vehicle_id", "first")
     )
     items = []
-    for v in vehicles:
-        assert v.delivery_date is not None
+    for pk, plate, vin, delivered, customer_id, customer_name, owner_id in vehicles:
         items.append(
             Handover(
                 "sales",
-                v.customer,
-                v,
-                str(v.customer.owner),
-                v.delivery_date,
-                calendar.add_working_days(v.delivery_date, sales_days),
-                sales_first.get(v.pk),
+                CustomerRef(customer_id, customer_name),
+                VehicleRef(pk, plate, vin),
+                staff_name(owner_id),
+                delivered,
+                deadline(delivered, sales_days),
+                sales_first.get(pk),
                 today,
             )
         )
 
-    repairs = list(
+    repaired = visible(
         ServiceEvent.objects.filter(
-            customer__in=customers,
+            **live,
             kind__in=[EventKind.REPAIR, EventKind.MAINTENANCE],
             date__gte=start,
             date__lte=end,
             vehicle__isnull=False,
+        ),
+        user,
+    )
+    repairs = list(
+        repaired.order_by("date", "id").values_list(
+            "date",
+            "customer_id",
+            "customer__name",
+            "customer__owner_id",
+            "created_by_id",
+            "vehicle_id",
+            "vehicle__plate",
+            "vehicle__vin",
         )
-        .select_related("customer__owner", "vehicle", "created_by")
-        .order_by("date", "id")
     )
     repair_docs: dict[int, list[dt.date]] = {}
     for vehicle_id, day in (
         Record.objects.filter(
             file__file_type__code="REPAIR",
-            file__vehicle__in={e.vehicle_id for e in repairs},
+            file__vehicle__in=repaired.order_by().values("vehicle_id"),
             occurred_on__gte=start,
         )
         .order_by("occurred_on")
         .values_list("file__vehicle_id", "occurred_on")
     ):
         repair_docs.setdefault(vehicle_id, []).append(day)
-    for e in repairs:
-        docs = repair_docs.get(e.vehicle_id or 0, [])
-        i = bisect.bisect_left(docs, e.date)
-        staff = str(e.created_by or e.customer.owner)
+    for day, customer_id, customer_name, owner_id, created_by_id, vehicle_id, plate, vin in repairs:
+        docs = repair_docs.get(vehicle_id or 0, [])
+        i = bisect.bisect_left(docs, day)
         items.append(
             Handover(
                 "repair",
-                e.customer,
-                e.vehicle,
-                staff,
-                e.date,
-                calendar.add_working_days(e.date, repair_days),
+                CustomerRef(customer_id, customer_name),
+                VehicleRef(vehicle_id, plate, vin),
+                staff_name(created_by_id or owner_id),
+                day,
+                deadline(day, repair_days),
                 docs[i] if i < len(docs) else None,
                 today,
             )

@@ -134,6 +134,9 @@ def filings_awaiting(user: User) -> QuerySet[Customer]:
     )
 
 
+FILINGS_CAP = 1000
+
+
 def awaiting_me(user: User) -> dict[str, int]:
     """What waits for this user's decision (the home page's 待审批 card, R-H1), and her overdue loans."""
     from django.utils import timezone
@@ -144,7 +147,8 @@ def awaiting_me(user: User) -> dict[str, int]:
     counts = {
         "access": pending_access_requests(user).count(),
         "changes": pending_changes(user).count(),
-        "filings": filings_awaiting(user).count(),
+        # over the partial index of the pending filings, counted only up to a cap (issue #20)
+        "filings": min(filings_awaiting(user).order_by()[: FILINGS_CAP + 1].count(), FILINGS_CAP),
         "loans": Loan.objects.filter(status=LoanStatus.REQUESTED).count() if is_archive_keeper(user) else 0,
     }
     overdue = Loan.objects.filter(status=LoanStatus.LENT, due_date__lt=timezone.localdate())

@@ -28,6 +28,9 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+OVERVIEW_ROWS = 200
+
+
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     """审批与回收站: what awaits my decision, my own requests, the recycle bin."""
@@ -36,13 +39,20 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "governance/overview.html",
         {
+            # each list its newest OVERVIEW_ROWS (filings: the oldest); the exports hold them all (issue #20)
             "pending": [
-                (r, selectors.request_subject(r, user)) for r in selectors.pending_access_requests(user)
+                (r, selectors.request_subject(r, user))
+                for r in selectors.pending_access_requests(user).order_by("-created_at", "-id")[
+                    :OVERVIEW_ROWS
+                ]
             ],
-            "changes": [(r, selectors.change_rows(r, user)) for r in selectors.pending_changes(user)],
-            "filings": selectors.filings_awaiting(user),
+            "changes": [
+                (r, selectors.change_rows(r, user))
+                for r in selectors.pending_changes(user).order_by("-created_at", "-id")[:OVERVIEW_ROWS]
+            ],
+            "filings": selectors.filings_awaiting(user).order_by("filing_submitted_at", "id")[:OVERVIEW_ROWS],
             "mine": [(r, selectors.request_subject(r, user)) for r in selectors.my_access_requests(user)],
-            "bin": selectors.recycle_bin(user),
+            "bin": selectors.recycle_bin(user).order_by("-deleted_at", "-id")[:OVERVIEW_ROWS],
             "can_approve": services.can_approve_access(user),
             "form_values": {"archive_no": request.GET.get("archive_no", ""), "days": 7},
         },

@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 
 from kedang.accounts.models import User
 from kedang.archive.visibility import customer_for_read
+from kedang.web.paging import CURSOR_HELP, PAGE_MAX, PageOut, api_page
 
 from . import services
 from .access_log import shown_rows
@@ -44,9 +45,8 @@ class AccessLogOut(Schema):
     hash: str
 
 
-class AccessLogList(Schema):
+class AccessLogList(PageOut):
     items: list[AccessLogOut]
-    count: int
 
 
 @router.get("/access-log", response=AccessLogList)
@@ -57,15 +57,16 @@ def access_log(
     action: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=PAGE_MAX),
     page_size: int = Query(50, ge=1, le=500),
+    cursor: str = Query("", max_length=500, description=CURSOR_HELP),
 ) -> dict[str, Any]:
     """The access log (auditors only), newest first."""
     if not may_read_access_log(_actor(request)):
         raise PermissionDenied("只有审计员可以查看访问日志")
     qs = access_log_search(user=user, customer=customer, action=action, date_from=date_from, date_to=date_to)
-    start = (page - 1) * page_size
-    return {"items": shown_rows(qs[start : start + page_size]), "count": qs.count()}
+    result = api_page(qs, ("-id",), page=page, page_size=page_size, cursor=cursor)
+    return {"items": shown_rows(list(result)), **result.api_fields()}
 
 
 class UnmaskIn(_Input):

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from kedang.accounts.models import User
 from kedang.archive import masking
 from kedang.archive.visibility import customer_for_read
 from kedang.web.fields import ChineseDateField
+from kedang.web.paging import page_from_request
 
 from . import services
 from .access_log import shown_rows
@@ -60,13 +60,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogFilter(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = access_log_search(**{k: v for k, v in filters.items() if v})
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    page.object_list = shown_rows(page.object_list)  # older rows' typed numbers masked for the reader
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request, "privacy/access_log.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
+    page = page_from_request(request, rows, ("-id",), size=50)
+    page.items = shown_rows(page.items)  # older rows' typed numbers masked for the reader
+    return render(request, "privacy/access_log.html", {"form": form, "page": page, "query": page.query})
 
 
 class ConsentForm(forms.Form):
