@@ -125,6 +125,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # malformed bodies, control characters, integers past ±2**53: 400/422 before any view (#20)
+    "kedang.protocol.ProtocolGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kedang.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
