@@ -245,6 +245,7 @@ KEDANG_HANDOVER_REPAIR_DAYS = int(env("KEDANG_HANDOVER_REPAIR_DAYS", "1"))
 # Background and periodic jobs (huey): SQLite storage under var/ by default; HUEY_REDIS_URL for many machines.
 # `manage.py run_huey` runs the worker, which calls run_daily at 06:00 Asia/Shanghai.
 _HUEY_REDIS = env("HUEY_REDIS_URL")
+HUEY_REDIS_URL = _HUEY_REDIS  # /healthz pings it
 HUEY: dict[str, object] = {
     "huey_class": "huey.RedisHuey" if _HUEY_REDIS else "huey.SqliteHuey",
     "name": "kedang",
@@ -294,6 +295,12 @@ EMAIL_BACKEND = env(
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = RUN_DIR / "mail"
+
+# /healthz (kedang/ops/health.py): free disk space it requires, and how old the last finished run_daily may be
+KEDANG_HEALTH_MIN_FREE_MB = int(env("KEDANG_HEALTH_MIN_FREE_MB", "1024"))
+KEDANG_HEALTH_DAILY_MAX_HOURS = float(env("KEDANG_HEALTH_DAILY_MAX_HOURS", "26"))
+# a load balancer's health check may come over plain HTTP, behind the HTTPS redirect
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(KEDANG_SESSION_IDLE_MINUTES * 60) + 60
