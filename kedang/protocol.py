@@ -190,7 +190,10 @@ def _check_body(request: HttpRequest) -> None:
             data = json.loads(body, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise Problem(["body"], "malformed_body", "请求体不是有效的 JSON", status=400) from e
-        _check_json(data, ["body"])
+        try:
+            _check_json(data, ["body"])
+        except RecursionError as e:  # nested nearly as deep as json.loads allows
+            raise Problem(["body"], "malformed_body", "请求体 JSON 嵌套过深", status=400) from e
 
 
 def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -114,6 +114,12 @@ def test_json_bodies(raw: Client, api: Callable[..., Any]) -> None:
     assert r.status_code == 400 and "JSON" in r.json()["detail"]
     r = raw.post("/api/v1/auth/token", data=b'{"username": ', content_type="application/json")
     assert r.status_code == 400 and r.json()["detail"] == "请求体不是有效的 JSON"
+    import sys
+
+    for depth in (sys.getrecursionlimit() - 60, 100_000):  # just within json.loads' limit, and past it
+        deep = b"[" * depth + b"]" * depth
+        r = raw.post("/api/v1/auth/token", data=deep, content_type="application/json")
+        assert r.status_code == 400, depth
     r = raw.post("/api/v1/auth/token", data={"username": "a", "password": "b"})  # a form, not JSON
     assert r.status_code == 400 and "application/json" in r.json()["detail"]
 
