@@ -45,9 +45,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy kedang tests conftest.py
 
+PYTEST := $(VENV)/bin/pytest -q -p no:cacheprovider
+## The suite in parallel (one process per core, pytest-xdist), then the browser tests alone, serially
 pytest: install
 	$(PY) manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || true
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(PYTEST) -n auto -m "not browser"
+	$(PYTEST) -m browser
 
 ## Lint, type-check and run every test (browser tests need /usr/bin/chromium; they say when skipped)
 test: lint typecheck pytest

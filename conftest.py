@@ -45,6 +45,16 @@ def media_root(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def private_files(settings: Any, tmp_path: Any) -> None:
+    """Every other file a test may write goes to its own temporary folder too (the suite runs in parallel,
+    pytest -n auto): the erasure ledger, outgoing SMS and mail. The job queue and the test database are
+    per worker already (settings.RUN_DIR)."""
+    settings.KEDANG_ERASURE_LEDGER = tmp_path / "erasure-ledger.jsonl"
+    settings.KEDANG_SMS_DIR = tmp_path / "sms"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request: pytest.FixtureRequest) -> None:
     """Data migrations' reference rows (roles, file types, follow-up rules, holiday calendar,
     questionnaires), restored for every database test:

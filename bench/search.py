@@ -562,6 +562,10 @@ def gunicorn(workers: int = 2) -> Iterator[int]:
     port = free_port()
     log = open(Path(os.environ["KEDANG_VAR_DIR"]) / "gunicorn.log", "ab")
     env = dict(os.environ, DEBUG="0", PYTHONPATH=str(ROOT))
+    # with DEBUG off the application refuses to start without collectstatic's manifest (deploy/start.sh)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "kedang.wsgi:application", "--workers", str(workers)]
         + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"],

@@ -9,14 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from kedang.accounts.services import token_user
 from kedang.errors import ApprovalPending, Conflict
+from kedang.protocol import out_of_range
 
 
 class BearerAuth(HttpBearer):
@@ -94,6 +97,30 @@ def on_approval_pending(request: HttpRequest, exc: ApprovalPending) -> HttpRespo
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+
+
+BODY_NOT_JSON = "请求体无法解析：此接口接受 JSON（Content-Type: application/json）"
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = str(exc)
+    if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
+        detail = BODY_NOT_JSON
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(RawPostDataException)
+def on_body_already_read(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    """A large form body sent to a JSON operation: the protocol guard read it as a form already."""
+    return api.create_response(request, {"detail": BODY_NOT_JSON}, status=400)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A number kedang.protocol did not know as an integer overflowed the database after all: 422."""
+    return out_of_range(request, exc)
 
 
 def _register_routers() -> None:

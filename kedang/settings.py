@@ -18,6 +18,12 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KEDANG_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The files a process writes as it runs (job queue, erasure ledger, outgoing SMS and mail, the test
+# database) go to RUN_DIR: VAR_DIR itself, or under pytest-xdist one folder per worker, so that parallel
+# test processes never share them. The keys stay in VAR_DIR, shared (created atomically, _local_key).
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+RUN_DIR = VAR_DIR / f"xdist-{_XDIST_WORKER}" if _XDIST_WORKER else VAR_DIR
+RUN_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env(name: str, default: str = "") -> str:
@@ -35,13 +41,27 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _local_key(name: str, nbytes: int) -> str:
+    """A per-installation key kept in VAR_DIR/NAME, made on first start. Several processes may start at
+    once (gunicorn workers, parallel test workers): the key is written to a private file and linked into
+    place, so the first one wins and every process reads the same key, never a half-written one."""
+    path = VAR_DIR / name
+    if not path.exists():
+        draft = VAR_DIR / f".{name}.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(nbytes), encoding="utf-8")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="utf-8").strip()
+
+
 def _local_secret_key() -> str:
     """A per-installation key kept under var/ so that sessions survive restarts."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    return _local_key("secret_key", 50)
 
 
 KEDANG_PRODUCTION = env_bool("KEDANG_PRODUCTION")
@@ -65,11 +85,7 @@ def _local_field_key() -> str:
     """The key that encrypts ID numbers at rest, kept under var/ when KEDANG_FIELD_KEY is not set (a local
     or demo installation). Production sets KEDANG_FIELD_KEY and keeps a copy apart from the backups:
     without it the ID numbers cannot be read back."""
-    path = VAR_DIR / "field_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    return _local_key("field_key", 48)
 
 
 KEDANG_FIELD_KEY = env("KEDANG_FIELD_KEY")
@@ -77,7 +93,7 @@ if not KEDANG_FIELD_KEY:
     _required_in_production("KEDANG_FIELD_KEY")
     KEDANG_FIELD_KEY = _local_field_key()
 # erasures (data-subject requests) are also appended here, outside the database, to survive a restore
-KEDANG_ERASURE_LEDGER = Path(env("KEDANG_ERASURE_LEDGER") or VAR_DIR / "erasure-ledger.jsonl")
+KEDANG_ERASURE_LEDGER = Path(env("KEDANG_ERASURE_LEDGER") or RUN_DIR / "erasure-ledger.jsonl")
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -109,6 +125,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # malformed bodies, control characters, integers past ±2**53: 400/422 before any view (#20)
+    "kedang.protocol.ProtocolGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kedang.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,8 +177,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     # Tests use a real file, not a shared in-memory database, so that threads really race;
-    # one per process, so that two test runs on one checkout do not share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    # one per process, so that two test runs on one checkout (or two xdist workers) do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(RUN_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -229,6 +247,7 @@ KEDANG_HANDOVER_REPAIR_DAYS = int(env("KEDANG_HANDOVER_REPAIR_DAYS", "1"))
 # Background and periodic jobs (huey): SQLite storage under var/ by default; HUEY_REDIS_URL for many machines.
 # `manage.py run_huey` runs the worker, which calls run_daily at 06:00 Asia/Shanghai.
 _HUEY_REDIS = env("HUEY_REDIS_URL")
+HUEY_REDIS_URL = _HUEY_REDIS  # /healthz pings it
 HUEY: dict[str, object] = {
     "huey_class": "huey.RedisHuey" if _HUEY_REDIS else "huey.SqliteHuey",
     "name": "kedang",
@@ -239,7 +258,7 @@ HUEY: dict[str, object] = {
 if _HUEY_REDIS:
     HUEY["url"] = _HUEY_REDIS
 else:
-    HUEY["filename"] = str(VAR_DIR / "huey.sqlite3")
+    HUEY["filename"] = str(RUN_DIR / "huey.sqlite3")
 
 # Login hardening (django-axes): after KEDANG_LOGIN_FAILURE_LIMIT failures an account, and separately an
 # address, is locked for KEDANG_LOGIN_LOCKOUT_MINUTES. X-Forwarded-For counts only with KEDANG_TRUSTED_PROXIES.
@@ -262,7 +281,7 @@ KEDANG_SESSION_MAX_HOURS = float(env("KEDANG_SESSION_MAX_HOURS", "10"))
 # Care messages (kedang/care, R-C4): SMS through a gateway class (a file per message under var/sms by
 # default); e-mail through Django's mail backend — SMTP when EMAIL_HOST is set, else files under var/mail.
 KEDANG_SMS_BACKEND = env("KEDANG_SMS_BACKEND", "kedang.care.gateways.FileSmsBackend")
-KEDANG_SMS_DIR = Path(env("KEDANG_SMS_DIR", str(VAR_DIR / "sms")))
+KEDANG_SMS_DIR = Path(env("KEDANG_SMS_DIR", str(RUN_DIR / "sms")))
 # quiet hours per channel, "HH:MM-HH:MM" local time; empty: none (R-C6)
 KEDANG_QUIET_HOURS = {"sms": env("KEDANG_QUIET_HOURS_SMS", "21:00-08:00")}
 EMAIL_HOST = env("EMAIL_HOST")
@@ -277,7 +296,13 @@ EMAIL_BACKEND = env(
     if EMAIL_HOST
     else "django.core.mail.backends.filebased.EmailBackend",
 )
-EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_FILE_PATH = RUN_DIR / "mail"
+
+# /healthz (kedang/ops/health.py): free disk space it requires, and how old the last finished run_daily may be
+KEDANG_HEALTH_MIN_FREE_MB = int(env("KEDANG_HEALTH_MIN_FREE_MB", "1024"))
+KEDANG_HEALTH_DAILY_MAX_HOURS = float(env("KEDANG_HEALTH_DAILY_MAX_HOURS", "26"))
+# a load balancer's health check may come over plain HTTP, behind the HTTPS redirect
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 SESSION_COOKIE_HTTPONLY = True
 # Flash messages live in the session, not in a cookie of the browser: a message about a customer ("已恢复：…")

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kedang.api import api
+from kedang.ops.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # load balancer and monitoring, no login (issue #20)
     path("", include("kedang.web.urls")),
     path("", include("kedang.accounts.urls")),
     path("customers/", include("kedang.customers.urls")),
