@@ -36,7 +36,8 @@ def test_token_then_customers(client: Client, users: dict[str, User]) -> None:
 
     resp = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 200
-    assert resp.json() == {"items": [], "count": 0}
+    # SPEC §14 extended, never renamed: the cursor fields beside items and count (#20)
+    assert resp.json() == {"items": [], "count": 0, "count_exact": True, "next": None, "prev": None}
 
 
 @pytest.mark.parametrize(
