@@ -143,7 +143,9 @@ class Aging:
         return {label: to_money(row[f"b{i}"] or ZERO) for i, label in enumerate(labels)}
 
 
-def aging(as_of: dt.date, user: User, buckets: Sequence[int] = DEFAULT_BUCKETS) -> Aging:
+def aging(
+    as_of: dt.date, user: User, buckets: Sequence[int] = DEFAULT_BUCKETS, *, customer_id: int | None = None
+) -> Aging:
     """Open receivables as of a date, per customer the user may see, in buckets of days past the due date
     (R-R3): an invoice not yet due counts as 0 days. Invoices issued after `as_of` and payments received
     after it do not count. One grouped query for the rows and one for the totals."""
@@ -151,9 +153,10 @@ def aging(as_of: dt.date, user: User, buckets: Sequence[int] = DEFAULT_BUCKETS) 
     if not buckets:
         raise ValueError("账龄区间不能为空")
     labels = bucket_labels(buckets)
-    invoices = with_open(
-        Invoice.objects.filter(issued_on__lte=as_of, customer__in=customers_visible_to(user)), as_of
-    )
+    base = Invoice.objects.filter(issued_on__lte=as_of, customer__in=customers_visible_to(user))
+    if customer_id is not None:
+        base = base.filter(customer_id=customer_id)
+    invoices = with_open(base, as_of)
     # days past due ≤ high ⇔ due_date ≥ as_of − high; days > low ⇔ due_date < as_of − low
     cases: dict[str, Any] = {}
     low_date: dt.date | None = None
