@@ -136,6 +136,7 @@ ROUTES: dict[str, Any] = {
     "care_ical": PUBLIC,
     "contract_ledger": OPEN,
     "receivables_aging": OPEN,
+    "receivables_aging_export": OPEN,
     "contract_detail": {"contract_id": "contract"},
     "contract_act": {"contract_id": "contract"},
     "invoice_add": {"customer_id": "customer"},

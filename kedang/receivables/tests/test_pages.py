@@ -122,3 +122,29 @@ def test_aging_page(
     assert "150.00" in body and "91-180" in body
     menu = login(Role.FINANCE).get("/receivables/aging/").content.decode()
     assert 'href="/receivables/"' in menu and other.name in menu
+
+
+def test_aging_export_is_logged_and_holds_only_visible_rows(
+    users: dict[str, User], make_customer: Callable[..., Any], login: Callable[[str], Any]
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from kedang.exchange.models import ExportLog
+
+    fin = users[Role.FINANCE]
+    c = make_customer()
+    other = make_customer(owner=users["am2"])
+    today = timezone.localdate()
+    invoice(fin, c, "100.00", issued=today - dt.timedelta(days=40), days=0)
+    invoice(fin, other, "70.00", issued=today)
+    r = login(Role.ACCOUNT_MANAGER).get(f"/receivables/aging/export/?as_of={today:%Y-%m-%d}")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content)).active
+    values = [[cell for cell in row] for row in ws.iter_rows(values_only=True)]
+    names = [row[1] for row in values[2:]]
+    assert names == [c.name, "合计"]
+    assert values[2][2] == 100 and values[2][4] == 100  # 31-60
+    log = ExportLog.objects.get(what="receivables_aging")
+    assert (log.user, log.rows, log.file_format) == (users[Role.ACCOUNT_MANAGER], 1, "xlsx")
