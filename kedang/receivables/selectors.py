@@ -86,7 +86,9 @@ def customer_balance(customer: Customer | int, *, today: dt.date | None = None) 
 
 def _allocated_subquery(as_of: dt.date | None = None) -> Subquery:
     qs = Allocation.objects.filter(invoice=OuterRef("pk"))
-    if as_of is not None:
+    # no payment is dated after today (payment_post refuses it), so as of today the date filter — and its
+    # join to the payments — can go
+    if as_of is not None and as_of < timezone.localdate():
         qs = qs.filter(payment__received_on__lte=as_of)
     return Subquery(qs.values("invoice").annotate(s=Sum("amount")).values("s")[:1], output_field=SUM)
 
@@ -176,16 +178,9 @@ def aging(
         .filter(Q(outstanding__gt=0))
         .order_by("-outstanding", "customer_id")
     )
-    # totals over the same rows: customers whose open total is not positive (credit only) are not in them
-    kept = invoices.filter(
-        customer_id__in=Subquery(
-            invoices.values("customer_id")
-            .annotate(o=Sum("open", output_field=SUM))
-            .filter(Q(o__gt=0))
-            .values("customer_id")
-        )
-    )
-    agg = kept.aggregate(outstanding=Sum("open", output_field=SUM), **cases)
+    # an invoice's open amount is never negative (allocations never exceed it), so the customers left out
+    # of the rows (nothing open) add nothing: the totals are a plain aggregate over the same invoices
+    agg = invoices.aggregate(outstanding=Sum("open", output_field=SUM), **cases)
     totals = {label: to_money(agg[f"b{i}"] or ZERO) for i, label in enumerate(labels)}
     return Aging(as_of, labels, rows, totals, to_money(agg["outstanding"] or ZERO))
 

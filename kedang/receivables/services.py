@@ -505,8 +505,13 @@ def payment_reverse(
         if customer_id is None:
             raise Http404("回款不存在")
         customer = customer_for_write(actor, customer_id, read_only=READ_ONLY)
+        errors: Errors = {}
         if not reason:
-            raise ValidationError({"reason": [ValidationError("请填写冲销原因", code="required")]})
+            _err(errors, "reason", "请填写冲销原因", "required")
+        if reversed_on is not None and reversed_on > timezone.localdate():
+            # no entry is dated in the future (the aging relies on it)
+            _err(errors, "date", "冲销日期不能晚于今天")
+        _raise(errors)
         original = Payment.objects.get(pk=payment_id)
         if original.reversal_of_id is not None:
             raise Conflict("这是一笔冲销记录，不能再冲销")
