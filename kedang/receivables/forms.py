@@ -46,3 +46,36 @@ class LedgerFilter(forms.Form):
     q = forms.CharField(required=False, max_length=50)
     state = forms.CharField(required=False, max_length=20)
     unpaid = forms.BooleanField(required=False)
+
+
+class ContractForm(_Styled, forms.Form):
+    number = forms.CharField(label=_("合同编号"), max_length=50)
+    title = forms.CharField(label=_("合同名称"), max_length=200, required=False)
+    signed_on = forms.DateField(label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.CharField(label=_("合同金额"), max_length=20)
+    payment_terms = forms.CharField(
+        label=_("付款条件"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    plan = forms.CharField(
+        label=_("回款计划"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2026-03-31 5000.00 7"}),
+        help_text=_("每行一期：应收日期 金额 [提前提醒天数]"),
+    )
+
+    def clean_plan(self) -> list[dict[str, object]]:
+        import datetime as dt
+
+        lines = []
+        for n, raw in enumerate((self.cleaned_data.get("plan") or "").splitlines(), start=1):
+            parts = raw.split()
+            if not parts:
+                continue
+            try:
+                due = dt.date.fromisoformat(parts[0])
+                notice = int(parts[2]) if len(parts) > 2 else 7
+                amount = parts[1]
+            except (ValueError, IndexError) as exc:
+                raise forms.ValidationError(f"第 {n} 行应为：应收日期 金额 [提前提醒天数]") from exc
+            lines.append({"due_date": due, "amount": amount, "notice_days": notice})
+        return lines

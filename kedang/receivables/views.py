@@ -25,7 +25,7 @@ from kedang.privacy.access_log import log_access
 from kedang.privacy.models import AccessAction
 
 from . import selectors, services
-from .forms import InvoiceForm, LedgerFilter, PaymentForm
+from .forms import ContractForm, InvoiceForm, LedgerFilter, PaymentForm
 from .models import ContractState, Payment
 from .money import to_money
 
@@ -252,3 +252,26 @@ def aging_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = content_disposition_header(True, f"应收账龄-{as_of:%Y%m%d}.xlsx") or ""
     return response
+
+
+@login_required
+@require_POST
+def contract_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Register a contract (draft) with its plan from the archive tab (R-R1, R-R7); a plan that does not
+    add up to the amount is saved with a warning."""
+    user = _user(request)
+    customer = customer_for_read(user, customer_id)
+    form = ContractForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()))
+        return _back(customer.pk)
+    try:
+        contract = services.contract_create(actor=user, customer_id=customer.pk, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, _errors_text(exc))
+        return _back(customer.pk)
+    messages.success(request, f"已登记合同 {contract.number}（草稿，待销售经理审批）")
+    warning = getattr(contract, "plan_warning", "")
+    if warning:
+        messages.warning(request, warning)
+    return redirect("contract_detail", contract_id=contract.pk)

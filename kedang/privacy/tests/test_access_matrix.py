@@ -140,6 +140,7 @@ ROUTES: dict[str, Any] = {
     "contract_detail": {"contract_id": "contract"},
     "contract_act": {"contract_id": "contract"},
     "invoice_add": {"customer_id": "customer"},
+    "contract_add": {"customer_id": "customer"},
     "payment_add": {"customer_id": "customer"},
     "payment_reverse": {
         "payment_id": "payment"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kedang.accounts.selectors import can_write
 from kedang.customers.models import Customer
 from kedang.receivables import selectors
-from kedang.receivables.forms import InvoiceForm, PaymentForm
+from kedang.receivables.forms import ContractForm, InvoiceForm, PaymentForm
 from kedang.receivables.money import to_money
 
 register = template.Library()
@@ -34,6 +34,7 @@ def receivables_tab(context: Any) -> dict[str, Any]:
         "can_edit": can_write(user),
         "invoice_form": InvoiceForm(initial={"issued_on": today, "due_date": today}),
         "payment_form": PaymentForm(initial={"received_on": today}),
+        "contract_form": ContractForm(initial={"signed_on": today}),
         "today": today,
         "csrf_token": context.get("csrf_token"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -148,3 +149,35 @@ def test_aging_export_is_logged_and_holds_only_visible_rows(
     assert values[2][2] == 100 and values[2][4] == 100  # 31-60
     log = ExportLog.objects.get(what="receivables_aging")
     assert (log.user, log.rows, log.file_format) == (users[Role.ACCOUNT_MANAGER], 1, "xlsx")
+
+
+def test_contract_from_the_archive_tab(
+    users: dict[str, User], make_customer: Callable[..., Any], login: Callable[[str], Any]
+) -> None:
+    from kedang.receivables.models import Contract
+
+    c = make_customer()
+    client = login(Role.ACCOUNT_MANAGER)
+    assert 'id="contract-form"' in client.get(f"/customers/{c.pk}/?tab=receivables").content.decode()
+    r = client.post(
+        f"/receivables/customers/{c.pk}/contracts/",
+        {
+            "number": "HT-TAB-1",
+            "signed_on": "2026-03-01",
+            "amount": "9000",
+            "plan": "2026-04-01 3000\n2026-05-01 3000 10",
+        },
+        follow=True,
+    )
+    contract = Contract.objects.get(number="HT-TAB-1")
+    assert [(i.amount, i.notice_days) for i in contract.installments.all()] == [
+        (Decimal("3000.00"), 7),
+        (Decimal("3000.00"), 10),
+    ]
+    body = r.content.decode()
+    assert "回款计划合计 6000.00 元，与合同金额 9000.00 元不一致" in body and "HT-TAB-1" in body
+    bad = client.post(
+        f"/receivables/customers/{c.pk}/contracts/",
+        {"number": "HT-TAB-2", "signed_on": "2026-03-01", "amount": "1", "plan": "明天 100"},
+    )
+    assert bad.status_code == 302 and not Contract.objects.filter(number="HT-TAB-2").exists()
