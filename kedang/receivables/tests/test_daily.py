@@ -45,3 +45,32 @@ def test_plan_due_tasks(users: dict[str, User], make_customer: Callable[..., Any
     assert (task.customer_id, task.anchor_date, task.assignee_id) == (c.pk, DAY + dt.timedelta(days=5), am.pk)
     daily_run(DAY + dt.timedelta(days=13))  # the registered part: the second installment is now within 7 days
     assert Task.objects.filter(rule__code="PLAN_DUE").count() == 2
+
+
+@pytest.mark.django_db
+def test_plan_due_task_shows_in_the_agenda(
+    users: dict[str, User], make_customer: Callable[..., Any], login: Callable[[str], Any]
+) -> None:
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from kedang.receivables.daily import plan_due_tasks
+
+    am = users[Role.ACCOUNT_MANAGER]
+    c = make_customer()
+    today = timezone.localdate()
+    contract = contract_create(
+        actor=am,
+        customer_id=c.pk,
+        number=new_number("HT"),
+        signed_on=today,
+        amount="100",
+        plan=[{"due_date": today + dt.timedelta(days=3), "amount": "100"}],
+    )
+    contract_approve(actor=users[Role.SALES_MANAGER], contract_id=contract.pk)
+    assert plan_due_tasks(today) == 1
+    task = Task.objects.get(rule__code="PLAN_DUE")
+    client = login(Role.ACCOUNT_MANAGER)
+    listed = client.get(reverse("task_list"))
+    assert listed.status_code == 200 and c.name in listed.content.decode()
+    assert client.get(reverse("call_record", kwargs={"task_id": task.pk})).status_code < 500
