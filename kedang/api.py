@@ -133,6 +133,7 @@ def _register_routers() -> None:
     from kedang.followups.api import router as followups_router
     from kedang.governance.api import router as governance_router
     from kedang.privacy.api import router as privacy_router
+    from kedang.receivables.api import router as receivables_router
     from kedang.search.api import router as search_router
 
     api.add_router("", accounts_router)
@@ -145,6 +146,7 @@ def _register_routers() -> None:
     api.add_router("", privacy_router)
     api.add_router("", complaints_router)
     api.add_router("", care_router)
+    api.add_router("", receivables_router)
 
 
 _register_routers()

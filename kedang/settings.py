@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "kedang.exchange",
     "kedang.privacy",
     "kedang.care",
+    "kedang.receivables",
     "kedang.web",
     "kedang.ops",
     "huey.contrib.djhuey",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("governance/", include("kedang.governance.urls")),
     path("privacy/", include("kedang.privacy.urls")),
     path("care/", include("kedang.care.urls")),
+    path("receivables/", include("kedang.receivables.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

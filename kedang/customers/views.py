@@ -40,6 +40,7 @@ TABS = [
     ("files", _("档案资料"), "customers/_files.html"),
     ("timeline", _("时间线"), "customers/_timeline.html"),
     ("followups", _("回访"), "agenda/_customer_tab_page.html"),
+    ("receivables", _("合同回款"), "receivables/_customer_tab_page.html"),
     ("privacy", _("授权与隐私"), "privacy/_customer_tab_page.html"),
     ("history", _("历史"), "customers/_history.html"),
 ]

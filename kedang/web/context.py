@@ -51,7 +51,13 @@ MENU: list[tuple[StrOrPromise, list[tuple[StrOrPromise, str, str | None]]]] = [
             (_("投诉分析"), "bi-bar-chart-line", "complaint_analysis"),
         ],
     ),
-    (_("合同回款"), [(_("合同回款"), "bi-cash-coin", None)]),
+    (
+        _("合同回款"),
+        [
+            (_("合同台账"), "bi-cash-coin", "contract_ledger"),
+            (_("应收账龄"), "bi-hourglass-split", "receivables_aging"),
+        ],
+    ),
     (_("统计分析"), [(_("统计分析"), "bi-bar-chart", None)]),
     (
         _("档案管理"),

@@ -134,7 +134,18 @@ ROUTES: dict[str, Any] = {
     "access_requests_export": ("open", ACCESS_APPROVERS),
     "recycle_bin_export": ("open", BIN_APPROVERS),
     "call_form_pdf": {"call_id": "call"},
-    "care_ical": PUBLIC,  # a private token in the URL instead of a login; a wrong token is 404 (care tests)
+    "care_ical": PUBLIC,
+    "contract_ledger": OPEN,
+    "receivables_aging": OPEN,
+    "receivables_aging_export": OPEN,
+    "contract_detail": {"contract_id": "contract"},
+    "contract_act": {"contract_id": "contract"},
+    "invoice_add": {"customer_id": "customer"},
+    "contract_add": {"customer_id": "customer"},
+    "payment_add": {"customer_id": "customer"},
+    "payment_reverse": {
+        "payment_id": "payment"
+    },  # a private token in the URL instead of a login; a wrong token is 404 (care tests)
 }
 
 # API path prefix (up to the first {id}) → key of the hidden object its {id} names
@@ -152,6 +163,8 @@ API_OBJECTS: dict[str, str] = {
     "/api/v1/customers/{customer_id}": "customer",
     "/api/v1/care-events/{event_id}": "care_event",
     "/api/v1/invitations/{invitation_id}": "invitation",
+    "/api/v1/contracts/{id}": "contract",
+    "/api/v1/payments/{id}": "payment",
 }
 API_SHARED = {"/api/v1/care-events/{event_id}"}  # see ("shared", …) above
 API_PUBLIC = {("/api/v1/auth/token", "post")}
@@ -203,6 +216,7 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
     from kedang.followups.models import Call
     from kedang.governance.models import AccessRequest, ChangeRequest, RecycleBinEntry
     from kedang.privacy.services import consent_grant
+    from kedang.receivables.services import contract_create, invoice_post, payment_post
 
     am2 = users["am2"]
     customer = customer_services.customer_create(
@@ -224,6 +238,22 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
     invitation = Invitation.objects.create(event=event, customer=customer)
     message = Message.objects.create(
         customer=customer, channel="sms", recipient="13700001234", body="生日快乐"
+    )
+    today = timezone.localdate()
+    contract = contract_create(
+        actor=am2, customer_id=customer.pk, number="HT-HIDDEN", signed_on=today, amount="1000.00"
+    )
+    invoice_post(
+        actor=am2,
+        customer_id=customer.pk,
+        contract_id=contract.pk,
+        number="FP-HIDDEN",
+        issued_on=today,
+        due_date=today,
+        amount="800.00",
+    )
+    payment = payment_post(
+        actor=am2, customer_id=customer.pk, received_on=today, amount="300.00", method="cash"
     )
     gone = customer_services.customer_create(actor=am2, name=HIDDEN_NAME + "乙")
     customer_services.customer_delete(actor=users[Role.GENERAL_MANAGER], customer_id=gone.pk, reason="重复")
@@ -259,6 +289,8 @@ def world(users: dict[str, User], make_vehicle: Callable[..., Any]) -> dict[str,
         "invitation": invitation.pk,
         "message": message.pk,
         "compensation": compensation.pk,
+        "contract": contract.pk,
+        "payment": payment.pk,
         "consent": consent_grant(actor=am2, customer_id=customer.pk, purpose="care", notice_version="v1").pk,
         MISSING: 987654,
         "phone": "phone",
