@@ -21,7 +21,7 @@ from kedang.archive.visibility import customer_for_write, customers_visible_to
 from kedang.customers.models import Record, RecordKind, Vehicle
 
 from .models import EventKind, EventSource, Rule, ServiceEvent, Task, TaskStatus
-from .rules import assignments, task_dates
+from .rules import Assignment, TaskDates, assignments, task_dates
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -71,6 +71,21 @@ def _event_record(event: ServiceEvent, actor: User | None) -> Record:
     )
 
 
+def _task(rule: Rule, dates: TaskDates, who: Assignment, actor: User | None, **links: Any) -> Task:
+    """An unsaved task of `rule` on `dates` for `who`; `links` are its event, vehicle or parent task."""
+    return Task(
+        rule=rule,
+        anchor_date=dates.anchor,
+        due_date=dates.due,
+        window_end=dates.window_end,
+        next_attempt_on=dates.due,
+        assignee_id=who.assignee_id,
+        department_id=who.department_id,
+        created_by=actor,
+        **links,
+    )
+
+
 def tasks_for_event(event: ServiceEvent, *, actor: User | None, today: dt.date | None = None) -> list[Task]:
     """Create the tasks the active rules call for after `event` (none twice). A task whose last day passed
     more than KEDANG_FOLLOWUP_LATE_DAYS ago is not created: the occasion for that call is gone.
@@ -94,21 +109,9 @@ def tasks_for_event(event: ServiceEvent, *, actor: User | None, today: dt.date |
     created = []
     for rule, dates in todo:
         who = assignments(rule, [customer.owner_id])[0]
-        created.append(
-            Task.objects.create(
-                rule=rule,
-                customer=customer,
-                vehicle=vehicle,
-                event=event,
-                anchor_date=dates.anchor,
-                due_date=dates.due,
-                window_end=dates.window_end,
-                next_attempt_on=dates.due,
-                assignee_id=who.assignee_id,
-                department_id=who.department_id,
-                created_by=actor,
-            )
-        )
+        task = _task(rule, dates, who, actor, customer=customer, vehicle=vehicle, event=event)
+        task.save()
+        created.append(task)
     return created
 
 
@@ -122,21 +125,11 @@ def tasks_after_done(task: Task, *, actor: User | None) -> list[Task]:
             continue
         dates = task_dates(rule, task.closed_on)
         who = assignments(rule, [task.customer.owner_id])[0]
-        created.append(
-            Task.objects.create(
-                rule=rule,
-                customer_id=task.customer_id,
-                vehicle_id=task.vehicle_id,
-                parent=task,
-                anchor_date=dates.anchor,
-                due_date=dates.due,
-                window_end=dates.window_end,
-                next_attempt_on=dates.due,
-                assignee_id=who.assignee_id,
-                department_id=who.department_id,
-                created_by=actor,
-            )
+        follow = _task(
+            rule, dates, who, actor, customer_id=task.customer_id, vehicle_id=task.vehicle_id, parent=task
         )
+        follow.save()
+        created.append(follow)
     return created
 
 
@@ -335,22 +328,12 @@ def deliveries_sync(*, actor: User | None, vehicle_ids: list[int], today: dt.dat
             if dates.last_day >= late:
                 todo.append((event, dates))
         whom = assignments(rule, [event.customer.owner_id for event, _ in todo])
-        tasks += [
-            Task(
-                rule=rule,
-                customer_id=event.customer_id,
-                vehicle=event.vehicle,
-                event=event,
-                anchor_date=dates.anchor,
-                due_date=dates.due,
-                window_end=dates.window_end,
-                next_attempt_on=dates.due,
-                assignee_id=who.assignee_id,
-                department_id=who.department_id,
-                created_by=actor,
+        for (event, dates), who in zip(todo, whom, strict=True):
+            tasks.append(
+                _task(
+                    rule, dates, who, actor, customer_id=event.customer_id, vehicle=event.vehicle, event=event
+                )
             )
-            for (event, dates), who in zip(todo, whom, strict=True)
-        ]
     Task.objects.bulk_create(tasks, batch_size=1000)
     return len(events)
 
