@@ -16,6 +16,7 @@ from kedang.archive.visibility import visible
 from kedang.customers.models import Customer
 
 from .models import Rule, ServiceEvent, Task, TaskStatus
+from .rules import script_for
 from .workdays import uncovered_years
 
 # Roles that see everyone's tasks (within their data scope) rather than only their own work.
@@ -72,6 +73,7 @@ def get_task_for_user(user: User, task_id: int) -> Task:
 class RuleGroup:
     rule: Rule
     tasks: list[Task] = field(default_factory=list)
+    script: str = ""  # the rule's 话术 filled in for the group's first call (its customer, car and the agent)
 
 
 @dataclass
@@ -97,10 +99,12 @@ class CallList:
         return [{"key": k, "overdue": o, "groups": g, "count": n} for k, o, g, n in parts if n]
 
 
-def _group(tasks: list[Task]) -> list[RuleGroup]:
+def _group(tasks: list[Task], agent: User | None = None) -> list[RuleGroup]:
     groups: dict[int, RuleGroup] = {}
     for t in tasks:
         groups.setdefault(t.rule_id, RuleGroup(t.rule)).tasks.append(t)
+    for g in groups.values():
+        g.script = script_for(g.tasks[0], agent) if g.rule.script else ""
     return sorted(groups.values(), key=lambda g: (g.rule.order, g.rule.code))
 
 
@@ -114,7 +118,7 @@ def call_list(user: User, today: dt.date, *, limit: int = 500) -> CallList:
     )
     overdue = [t for t in tasks if t.last < today]  # type: ignore[attr-defined]
     due = [t for t in tasks if t.last >= today]  # type: ignore[attr-defined]
-    return CallList(today=today, overdue=_group(overdue), due=_group(due))
+    return CallList(today=today, overdue=_group(overdue, user), due=_group(due, user))
 
 
 def task_counts(qs: QuerySet[Task], today: dt.date) -> dict[str, int]:
