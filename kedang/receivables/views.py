@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -43,6 +44,13 @@ def _page(request: HttpRequest) -> int:
         return max(1, min(MAX_PAGE, int(request.GET.get("page", "1"))))
     except ValueError:
         return 1
+
+
+def _form_errors_text(form: forms.Form) -> str:
+    """A form's errors in one flash line, each with its field's label: 金额：请输入一个数字。"""
+    return "；".join(
+        f"{form.fields[k].label if k in form.fields else k}：{v[0]}" for k, v in form.errors.items()
+    )
 
 
 def _errors_text(exc: ValidationError) -> str:
@@ -187,7 +195,7 @@ def invoice_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customer_for_read(user, customer_id)
     form = InvoiceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()))
+        messages.error(request, _form_errors_text(form))
         return _back(customer.pk)
     try:
         inv = services.invoice_post(actor=user, customer_id=customer.pk, **form.cleaned_data)
@@ -207,7 +215,7 @@ def payment_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customer_for_read(user, customer_id)
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()))
+        messages.error(request, _form_errors_text(form))
         return _back(customer.pk)
     try:
         services.payment_post(actor=user, customer_id=customer.pk, **form.cleaned_data)
@@ -263,7 +271,7 @@ def contract_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customer_for_read(user, customer_id)
     form = ContractForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()))
+        messages.error(request, _form_errors_text(form))
         return _back(customer.pk)
     try:
         contract = services.contract_create(actor=user, customer_id=customer.pk, **form.cleaned_data)
